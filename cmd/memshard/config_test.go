@@ -1,0 +1,388 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+)
+
+// writeConfig writes a config file into a fresh temp dir and returns its path.
+func writeConfig(t testing.TB, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "memshard.conf")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func mustLoad(t testing.TB, args, environ []string) Config {
+	t.Helper()
+	cfg, err := loadConfig(args, environ)
+	if err != nil {
+		t.Fatalf("loadConfig(%q, %q): %v", args, environ, err)
+	}
+	return cfg
+}
+
+func loadErr(t testing.TB, args, environ []string) string {
+	t.Helper()
+	_, err := loadConfig(args, environ)
+	if err == nil {
+		t.Fatalf("loadConfig(%q, %q): no error", args, environ)
+	}
+	return err.Error()
+}
+
+func TestNoArgumentsGiveDefaults(t *testing.T) {
+	cfg := mustLoad(t, nil, nil)
+	cfg.sources = nil
+	if want := DefaultConfig(); !reflect.DeepEqual(cfg, want) {
+		t.Fatalf("got  %+v\nwant %+v", cfg, want)
+	}
+	if cfg.DumpDir != filepath.Join("data", "dumps") {
+		t.Errorf("DumpDir = %q, want data/dumps", cfg.DumpDir)
+	}
+	for _, o := range options {
+		if s := cfg.Source(o.name); s != sourceDefault {
+			t.Errorf("Source(%s) = %q, want default", o.name, s)
+		}
+	}
+}
+
+// The defaults shown by --help are the defaults DefaultConfig uses.
+func TestUsageDefaultsMatchDefaultConfig(t *testing.T) {
+	got := Config{}
+	for _, o := range options {
+		if o.name == "dump-dir" {
+			continue // derived from dir
+		}
+		if err := o.set(&got, o.def); err != nil {
+			t.Fatalf("%s default %q: %v", o.name, o.def, err)
+		}
+	}
+	want := DefaultConfig()
+	want.DumpDir = ""
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("usage defaults give %+v\nDefaultConfig is      %+v", got, want)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	file := writeConfig(t, "shards 1\nlog-level debug\nmaxmemory 1kb\n")
+	cases := []struct {
+		name       string
+		args       []string
+		env        []string
+		wantShards int
+		wantSource string
+	}{
+		{"default", nil, nil, 0, sourceDefault},
+		{"file beats default", []string{"--config", file}, nil, 1, sourceFile},
+		{"env beats file", []string{"--config", file}, []string{"MEMSHARD_SHARDS=2"}, 2, sourceEnv},
+		{"flag beats env", []string{"--config", file, "--shards", "3"}, []string{"MEMSHARD_SHARDS=2"}, 3, sourceFlag},
+		{"flag beats file", []string{"--config", file, "--shards=3"}, nil, 3, sourceFlag},
+		{"flag beats env without file", []string{"-shards", "3"}, []string{"MEMSHARD_SHARDS=2"}, 3, sourceFlag},
+		{"file named by env", nil, []string{"MEMSHARD_CONFIG=" + file}, 1, sourceFile},
+		{"last flag wins", []string{"--shards", "3", "--shards", "4"}, nil, 4, sourceFlag},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := mustLoad(t, tc.args, tc.env)
+			if cfg.Shards != tc.wantShards || cfg.Source("shards") != tc.wantSource {
+				t.Errorf("shards = %d from %s, want %d from %s", cfg.Shards, cfg.Source("shards"), tc.wantShards, tc.wantSource)
+			}
+		})
+	}
+
+	// Layers merge option by option: each option takes its strongest source.
+	cfg := mustLoad(t, []string{"--config", file, "--maxmemory", "2kb"}, []string{"MEMSHARD_LOG_LEVEL=warn"})
+	if cfg.Shards != 1 || cfg.LogLevel != zerolog.WarnLevel || cfg.MaxMemory != 2048 || cfg.LogFormat != "console" {
+		t.Errorf("merged: shards %d, log-level %v, maxmemory %d, log-format %q; want 1, warn, 2048, console",
+			cfg.Shards, cfg.LogLevel, cfg.MaxMemory, cfg.LogFormat)
+	}
+}
+
+func TestConfigFlagBeatsConfigEnv(t *testing.T) {
+	fromFlag := writeConfig(t, "shards 5\n")
+	fromEnv := writeConfig(t, "shards 6\n")
+	cfg := mustLoad(t, []string{"--config", fromFlag}, []string{"MEMSHARD_CONFIG=" + fromEnv})
+	if cfg.Shards != 5 || cfg.ConfigFile != fromFlag {
+		t.Errorf("shards %d from %s, want 5 from %s", cfg.Shards, cfg.ConfigFile, fromFlag)
+	}
+}
+
+func TestEnvNames(t *testing.T) {
+	want := map[string]string{
+		"http-addr":        "MEMSHARD_HTTP_ADDR",
+		"resp-addr":        "MEMSHARD_RESP_ADDR",
+		"dir":              "MEMSHARD_DIR",
+		"appendonly":       "MEMSHARD_APPENDONLY",
+		"appendfsync":      "MEMSHARD_APPENDFSYNC",
+		"dump-dir":         "MEMSHARD_DUMP_DIR",
+		"shards":           "MEMSHARD_SHARDS",
+		"requirepass":      "MEMSHARD_REQUIREPASS",
+		"token":            "MEMSHARD_TOKEN",
+		"read-only-token":  "MEMSHARD_READ_ONLY_TOKEN",
+		"maxmemory":        "MEMSHARD_MAXMEMORY",
+		"maxmemory-policy": "MEMSHARD_MAXMEMORY_POLICY",
+		"log-level":        "MEMSHARD_LOG_LEVEL",
+		"log-format":       "MEMSHARD_LOG_FORMAT",
+		"config":           "MEMSHARD_CONFIG",
+	}
+	if len(options)+1 != len(want) {
+		t.Fatalf("%d options plus config, but the table lists %d", len(options), len(want))
+	}
+	for name, env := range want {
+		if got := envName(name); got != env {
+			t.Errorf("envName(%q) = %q, want %q", name, got, env)
+		}
+	}
+
+	// Every option is read from its variable.
+	cfg := mustLoad(t, nil, []string{
+		"MEMSHARD_HTTP_ADDR=0.0.0.0:9000",
+		"MEMSHARD_RESP_ADDR=",
+		"MEMSHARD_DIR=/var/lib/memshard",
+		"MEMSHARD_APPENDONLY=no",
+		"MEMSHARD_APPENDFSYNC=always",
+		"MEMSHARD_DUMP_DIR=/srv/dumps",
+		"MEMSHARD_SHARDS=8",
+		"MEMSHARD_REQUIREPASS=pw",
+		"MEMSHARD_TOKEN=full",
+		"MEMSHARD_READ_ONLY_TOKEN=ro",
+		"MEMSHARD_MAXMEMORY=100mb",
+		"MEMSHARD_MAXMEMORY_POLICY=allkeys-lru",
+		"MEMSHARD_LOG_LEVEL=debug",
+		"MEMSHARD_LOG_FORMAT=json",
+		"PATH=/usr/bin",
+	})
+	cfg.sources = nil
+	wantCfg := Config{
+		HTTPAddr: "0.0.0.0:9000", RESPAddr: "", Dir: "/var/lib/memshard", AppendOnly: false,
+		AppendFsync: "always", DumpDir: "/srv/dumps", Shards: 8, RequirePass: "pw", Token: "full",
+		ReadOnlyToken: "ro", MaxMemory: 100 << 20, MaxMemoryPolicy: "allkeys-lru",
+		LogLevel: zerolog.DebugLevel, LogFormat: "json",
+	}
+	if !reflect.DeepEqual(cfg, wantCfg) {
+		t.Errorf("got  %+v\nwant %+v", cfg, wantCfg)
+	}
+}
+
+func TestUnknownEnvIsAWarning(t *testing.T) {
+	cfg := mustLoad(t, nil, []string{"MEMSHARD_SHRADS=4", "OTHER_SHARDS=4"})
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "MEMSHARD_SHRADS") {
+		t.Errorf("Warnings = %q, want one naming MEMSHARD_SHRADS", cfg.Warnings)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	path := writeConfig(t, strings.Join([]string{
+		"\ufeff# memshard.conf",
+		"",
+		"   # indented comment",
+		"http-addr 0.0.0.0:8080",
+		"RESP-ADDR \"\"", // keys are case-insensitive; "" disables
+		"dir=/var/lib/memshard",
+		"appendonly = no",
+		"appendfsync\teverysec\r", // tab separator, CRLF
+		"dump-dir '/srv/my dumps'",
+		`requirepass "p#ss \"w\""`,
+		"token=",
+		"maxmemory 1GB",
+		"maxmemory-policy volatile-ttl",
+		"log-level WARN",
+		"shards 2",
+		"shards 3", // the last one wins, as in redis.conf
+		"",
+	}, "\n"))
+	cfg := mustLoad(t, []string{"--config", path}, nil)
+	cfg.sources = nil
+	want := Config{
+		HTTPAddr: "0.0.0.0:8080", RESPAddr: "", Dir: "/var/lib/memshard", AppendOnly: false,
+		AppendFsync: "everysec", DumpDir: "/srv/my dumps", Shards: 3, RequirePass: `p#ss "w"`,
+		MaxMemory: 1 << 30, MaxMemoryPolicy: "volatile-ttl", LogLevel: zerolog.WarnLevel,
+		LogFormat: "console", ConfigFile: path,
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("got  %+v\nwant %+v", cfg, want)
+	}
+}
+
+func TestConfigFileErrors(t *testing.T) {
+	cases := []struct {
+		name, content, want string
+	}{
+		{"unknown key", "shards 1\n# ok\nshrads 2\n", `:3: unknown key "shrads"`},
+		{"flag spelling is not a key", "--shards 2\n", `:1: unknown key "--shards"`},
+		{"no value", "dir /tmp\nshards\n", `:2: key "shards" has no value`},
+		{"no value after space", "shards   \n", `:1: key "shards" has no value`},
+		{"missing key", "= 4\n", ":1: missing key"},
+		{"unquoted spaces", "\n\nrequirepass two words\n", `:3: requirepass: value "two words" has spaces; quote it`},
+		{"unterminated double quote", `requirepass "abc` + "\n", ":1: requirepass: bad double-quoted value"},
+		{"unterminated single quote", "requirepass 'abc\n", ":1: requirepass: unterminated single-quoted value"},
+		{"text after quote", `requirepass "a" b` + "\n", `:1: requirepass: unexpected "b" after the quoted value`},
+		{"bad value", "log-format\tjson\nlog-format xml\n", `:2: log-format "xml": must be one of console, json`},
+		{"bad shards", "shards -1\n", `:1: shards "-1": must be a whole number >= 0`},
+		{"nested config", "config other.conf\n", ":1: config cannot name another config file"},
+		{"long line", "requirepass " + strings.Repeat("x", 2<<20) + "\n", ":1: bufio.Scanner: token too long"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeConfig(t, tc.content)
+			got := loadErr(t, []string{"--config", path}, nil)
+			if !strings.HasPrefix(got, path+":") || !strings.Contains(got, tc.want) {
+				t.Errorf("error %q, want %q after the file name", got, tc.want)
+			}
+		})
+	}
+
+	missing := filepath.Join(t.TempDir(), "nope.conf")
+	if got := loadErr(t, []string{"--config", missing}, nil); !strings.Contains(got, missing) {
+		t.Errorf("missing file: error %q does not name it", got)
+	}
+}
+
+func TestBarePort(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  []string
+		want string
+	}{
+		{"alone", []string{"3030"}, nil, "127.0.0.1:3030"},
+		{"flags before", []string{"--shards", "2", "3030"}, nil, "127.0.0.1:3030"},
+		{"flags after", []string{"3030", "--shards", "2"}, nil, "127.0.0.1:3030"},
+		{"after --", []string{"--shards", "2", "--", "3030"}, nil, "127.0.0.1:3030"},
+		{"beats env", []string{"3030"}, []string{"MEMSHARD_HTTP_ADDR=0.0.0.0:9000"}, "127.0.0.1:3030"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := mustLoad(t, tc.args, tc.env)
+			if cfg.HTTPAddr != tc.want || cfg.Source("http-addr") != sourceFlag {
+				t.Errorf("http-addr %q from %s, want %q from flag", cfg.HTTPAddr, cfg.Source("http-addr"), tc.want)
+			}
+			if cfg.RESPAddr != "127.0.0.1:6380" {
+				t.Errorf("resp-addr changed to %q", cfg.RESPAddr)
+			}
+		})
+	}
+
+	errCases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"30x0"}, `unexpected argument "30x0"`},
+		{[]string{"0"}, `unexpected argument "0"`},
+		{[]string{"70000"}, `unexpected argument "70000"`},
+		{[]string{"3030", "4040"}, `unexpected argument "4040"`},
+		{[]string{"--", "3030", "--shards"}, `unexpected argument "--shards"`},
+		{[]string{"--http-addr", ":1", "3030"}, "both --http-addr and a bare port 3030"},
+	}
+	for _, tc := range errCases {
+		if got := loadErr(t, tc.args, nil); !strings.Contains(got, tc.want) {
+			t.Errorf("%q: error %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestValidationErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  []string
+		want string
+	}{
+		{[]string{"--appendfsync", "sometimes"}, nil, `--appendfsync "sometimes": must be one of always, everysec, no`},
+		{nil, []string{"MEMSHARD_APPENDFSYNC=sometimes"}, `MEMSHARD_APPENDFSYNC="sometimes": must be one of always, everysec, no`},
+		{[]string{"--appendonly", "true"}, nil, `--appendonly "true": must be yes or no`},
+		{[]string{"--log-format", "text"}, nil, "must be one of console, json"},
+		{[]string{"--log-level", "verbose"}, nil, "must be one of trace, debug, info, warn, error, fatal, panic, disabled"},
+		{[]string{"--log-level", "1"}, nil, "must be one of trace"},
+		{[]string{"--log-level", ""}, nil, "must be one of trace"},
+		{[]string{"--maxmemory-policy", "lru"}, nil, "must be one of noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random, volatile-ttl"},
+		{[]string{"--shards", "-1"}, nil, `--shards "-1": must be a whole number >= 0`},
+		{[]string{"--shards", "two"}, nil, "must be a whole number >= 0"},
+		{[]string{"--maxmemory", "1tb"}, nil, `--maxmemory "1tb": not a size`},
+		{[]string{"--maxmemory", "-5"}, nil, "not a size"},
+		{[]string{"--maxmemory", "99999999999gb"}, nil, "too large"},
+		{[]string{"--http-addr", "localhost"}, nil, `--http-addr "localhost": must be host:port`},
+		{[]string{"--resp-addr", "127.0.0.1:http"}, nil, `port "http" must be a number`},
+		{[]string{"--resp-addr", ":70000"}, nil, `port "70000" must be a number`},
+		{[]string{"--resp-addr", "127.0.0.1:8080"}, nil, `http-addr and resp-addr are both "127.0.0.1:8080"`},
+		{[]string{"--dir", ""}, nil, `--dir "": must not be empty`},
+		{[]string{"--token", "t", "--read-only-token", "t"}, nil, "token and read-only-token must differ"},
+		{[]string{"--bogus"}, nil, "flag provided but not defined: -bogus (see memshard --help)"},
+		{[]string{"--shards"}, nil, "flag needs an argument: -shards"},
+	}
+	for _, tc := range cases {
+		if got := loadErr(t, tc.args, tc.env); !strings.Contains(got, tc.want) {
+			t.Errorf("%q %q: error %q, want %q", tc.args, tc.env, got, tc.want)
+		}
+	}
+
+	// Addresses on port 0 may coincide: each gets its own free port.
+	mustLoad(t, []string{"--http-addr", "127.0.0.1:0", "--resp-addr", "127.0.0.1:0"}, nil)
+}
+
+func TestParseMemory(t *testing.T) {
+	good := map[string]int64{
+		"0": 0, "100": 100, "100b": 100, "1k": 1000, "1kb": 1024, "1KB": 1024,
+		"100mb": 100 << 20, "100m": 100e6, "1gb": 1 << 30, "2G": 2e9, " 5mb ": 5 << 20,
+		"8589934591gb": 8589934591 << 30,
+	}
+	for in, want := range good {
+		if got, err := parseMemory(in); err != nil || got != want {
+			t.Errorf("parseMemory(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "mb", "-1", "+1", "1.5gb", "1 gb", "1tb", "0x10", "1gbb", "8589934592gb"} {
+		if n, err := parseMemory(in); err == nil {
+			t.Errorf("parseMemory(%q) = %d, want an error", in, n)
+		}
+	}
+}
+
+func TestDumpDir(t *testing.T) {
+	if cfg := mustLoad(t, []string{"--dir", "/var/lib/memshard"}, nil); cfg.DumpDir != "/var/lib/memshard/dumps" {
+		t.Errorf("dump-dir follows dir: got %q", cfg.DumpDir)
+	}
+	if cfg := mustLoad(t, []string{"--dir", "/a", "--dump-dir", "/b"}, nil); cfg.DumpDir != "/b" {
+		t.Errorf("explicit dump-dir: got %q", cfg.DumpDir)
+	}
+	if cfg := mustLoad(t, []string{"--dump-dir="}, nil); cfg.DumpDir != "" {
+		t.Errorf("empty dump-dir disables DUMP: got %q", cfg.DumpDir)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-help"}, {"-h"}, {"--shards", "x", "--help"}} {
+		// Help wins even over a broken environment.
+		if _, err := loadConfig(args, []string{"MEMSHARD_SHARDS=broken"}); !errors.Is(err, errHelp) {
+			t.Errorf("%q: err %v, want errHelp", args, err)
+		}
+	}
+	if _, err := loadConfig([]string{"--version"}, []string{"MEMSHARD_CONFIG=/nonexistent"}); !errors.Is(err, errVersion) {
+		t.Errorf("--version: err %v, want errVersion", err)
+	}
+
+	var b strings.Builder
+	writeUsage(&b)
+	usage := b.String()
+	for _, o := range append(options, option{name: configOption}) {
+		for _, want := range []string{"--" + o.name + " ", envName(o.name)} {
+			if !strings.Contains(usage, want) {
+				t.Errorf("usage does not mention %q", want)
+			}
+		}
+	}
+	for _, want := range []string{"--version", "--help", "[port]"} {
+		if !strings.Contains(usage, want) {
+			t.Errorf("usage does not mention %q", want)
+		}
+	}
+}

@@ -1,0 +1,211 @@
+// Command memshard runs the memshard in-memory key-value server.
+//
+// With no arguments it starts with the defaults of the Operations table in
+// DESIGN.md and runs until SIGINT or SIGTERM, then closes the engine and
+// exits 0; a second signal during shutdown exits at once with status 1.
+// A bad configuration exits 2 with the reason on stderr.
+//
+// Every option is a flag (--shards 4 or --shards=4), an environment variable
+// MEMSHARD_<NAME> (upper case, dashes as underscores: MEMSHARD_HTTP_ADDR for
+// --http-addr) and a key of the config file named by --config or
+// MEMSHARD_CONFIG. The file holds redis.conf-style lines, "key value" or
+// "key=value", with # comments; a value with spaces or an empty value is
+// quoted. Flags beat the environment, which beats the file, which beats the
+// defaults. A bare port argument (memshard 3030) means
+// --http-addr 127.0.0.1:3030. memshard --help lists every option.
+//
+// This build runs the embedded engine only: listeners, persistence, auth and
+// maxmemory are parsed, validated and logged, and one startup line says they
+// are not served yet. --dump-dir and --shards reach the engine.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/memshard/memshard"
+)
+
+// version is set at link time: -ldflags "-X main.version=v1.2.3".
+var version string
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
+}
+
+// run is the whole program; it returns the exit status.
+func run(args, environ []string, stdout, stderr io.Writer) int {
+	cfg, err := loadConfig(args, environ)
+	switch {
+	case errors.Is(err, errHelp):
+		writeUsage(stdout)
+		return 0
+	case errors.Is(err, errVersion):
+		fmt.Fprintf(stdout, "memshard %s %s/%s %s\n", buildVersion(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "memshard: %v\n", err)
+		return 2
+	}
+
+	opts := memshard.DefaultOptions()
+	opts.Shards = cfg.Shards
+	opts.DumpDir = cfg.DumpDir
+	if err := opts.Validate(); err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 2
+	}
+
+	log := newLogger(cfg, stderr, environ)
+	for _, w := range cfg.Warnings {
+		log.Warn().Msg(w)
+	}
+	logConfig(log, &cfg)
+	log.Info().
+		Strs("not_served", []string{"http-addr", "resp-addr", "dir", "appendonly", "appendfsync", "requirepass", "token", "read-only-token", "maxmemory", "maxmemory-policy"}).
+		Msg("this build runs the engine only: listeners, persistence, auth and maxmemory are configured but not served yet; no client can connect and nothing is persisted")
+
+	if cfg.DumpDir != "" {
+		// The engine confines DUMP and IMPORT to this directory; give it an
+		// absolute path so the confinement does not depend on the cwd.
+		dir, err := filepath.Abs(cfg.DumpDir)
+		if err == nil {
+			err = os.MkdirAll(dir, 0o750)
+		}
+		if err != nil {
+			log.Error().Err(err).Str("dump_dir", cfg.DumpDir).Msg("cannot create dump-dir")
+			return 1
+		}
+		cfg.DumpDir = dir
+		opts.DumpDir = dir
+	}
+
+	// Catch signals before Open, so one sent while starting still shuts
+	// down cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	engineLog := log.With().Str("component", "engine").Logger()
+	opts.Logger = &engineLog
+	start := time.Now()
+	db, err := memshard.Open(opts)
+	if err != nil {
+		log.Error().Err(err).Msg("cannot open the engine")
+		return 1
+	}
+
+	ready := log.Info().Int("shards", db.Shards()).Str("dump_dir", cfg.DumpDir).Dur("open_ms", time.Since(start))
+	sizeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if n, err := db.DBSize(sizeCtx); err != nil {
+		log.Warn().Err(err).Msg("DBSIZE failed")
+	} else {
+		ready = ready.Int64("keys", n)
+	}
+	cancel()
+	ready.Msg("ready")
+
+	<-ctx.Done()
+
+	// From here a second signal ends the process at once. Register before
+	// stop, so no signal falls through to the default action in between.
+	second := make(chan os.Signal, 1)
+	signal.Notify(second, os.Interrupt, syscall.SIGTERM)
+	stop()
+	go func() {
+		s := <-second
+		log.Error().Str("signal", s.String()).Msg("second signal during shutdown; exiting now")
+		os.Exit(1)
+	}()
+
+	log.Info().Str("cause", context.Cause(ctx).Error()).Msg("shutting down")
+	start = time.Now()
+	if err := db.Close(); err != nil {
+		log.Error().Err(err).Msg("closing the engine failed")
+		return 1
+	}
+	log.Info().Dur("shutdown_ms", time.Since(start)).Msg("stopped")
+	return 0
+}
+
+// newLogger builds the process logger. Console output is colored only when
+// it goes to a terminal and NO_COLOR is unset.
+func newLogger(cfg Config, out io.Writer, environ []string) zerolog.Logger {
+	if cfg.LogFormat == "console" {
+		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.RFC3339, NoColor: !colorful(out, environ)}
+	}
+	return zerolog.New(out).Level(cfg.LogLevel).With().Timestamp().Logger()
+}
+
+func colorful(w io.Writer, environ []string) bool {
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
+			return false
+		}
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// logConfig logs every setting once at startup; secrets show only whether
+// they are set.
+func logConfig(log zerolog.Logger, cfg *Config) {
+	secret := func(s string) string {
+		if s == "" {
+			return "unset"
+		}
+		return "set"
+	}
+	yesNo := map[bool]string{true: "yes", false: "no"}
+	log.Info().
+		Str("config_file", cfg.ConfigFile).
+		Str("http_addr", cfg.HTTPAddr).
+		Str("resp_addr", cfg.RESPAddr).
+		Str("dir", cfg.Dir).
+		Str("appendonly", yesNo[cfg.AppendOnly]).
+		Str("appendfsync", cfg.AppendFsync).
+		Str("dump_dir", cfg.DumpDir).
+		Str("shards", shardsString(cfg.Shards)).
+		Str("requirepass", secret(cfg.RequirePass)).
+		Str("token", secret(cfg.Token)).
+		Str("read_only_token", secret(cfg.ReadOnlyToken)).
+		Int64("maxmemory", cfg.MaxMemory).
+		Str("maxmemory_policy", cfg.MaxMemoryPolicy).
+		Str("log_level", cfg.LogLevel.String()).
+		Str("log_format", cfg.LogFormat).
+		Str("version", buildVersion()).
+		Msg("configuration")
+}
+
+func shardsString(n int) string {
+	if n == 0 {
+		return "auto"
+	}
+	return strconv.Itoa(n)
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

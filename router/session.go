@@ -1,0 +1,417 @@
+package router
+
+import (
+	"context"
+
+	"github.com/memshard/memshard/shard"
+)
+
+// Session is one client's view of the router: a connection, a WebSocket, an
+// embedded caller. It batches a pipeline per shard and holds the client's
+// transaction state (MULTI, WATCH).
+//
+// A Session is used by one goroutine at a time. Replies returned by Exec and
+// Do alias the session's buffers and are valid until its next call.
+type Session struct {
+	r       *Router
+	batches []*shard.Batch // one per shard, reused
+	done    chan *shard.Batch
+	slots   []slot
+	parts   []part
+	keySh   []int32  // shard of each key of an ordered multi-key command
+	cnt     []int32  // per-shard counters for ordered merges
+	args    [][]byte // backing store of split argument vectors
+	replies []shard.Reply
+	scratch *shard.Batch // single ops of compound commands
+	tx      leased
+
+	// transaction state
+	multi    bool
+	multiErr bool
+	queued   [][][]byte
+	watch    *shard.Watch
+	watched  [][]byte
+}
+
+// slot is how one command of a pipeline gets its reply.
+type slot struct {
+	c      *Command
+	reply  shard.Reply // final reply when resolved
+	done   bool
+	sh, op int32 // kindSingle: where the reply is
+	p0, pn int32 // multi/fan-out: parts[p0:p0+pn]
+	k0, kn int32 // ordered merge: keySh[k0:k0+kn]
+}
+
+type part struct{ sh, op int32 }
+
+// NewSession returns a session on r.
+func (r *Router) NewSession() *Session {
+	n := len(r.shards)
+	s := &Session{r: r, done: make(chan *shard.Batch, n+1), cnt: make([]int32, n)}
+	s.batches = make([]*shard.Batch, n)
+	for i := range s.batches {
+		s.batches[i] = &shard.Batch{Done: s.done}
+	}
+	s.scratch = &shard.Batch{Done: s.done}
+	s.tx = leased{s: s, leases: make([]*shard.Lease, n)}
+	s.watch = &shard.Watch{}
+	return s
+}
+
+// Router returns the router the session runs on.
+func (s *Session) Router() *Router { return s.r }
+
+// InMulti reports whether a MULTI is open.
+func (s *Session) InMulti() bool { return s.multi }
+
+// Do runs one command.
+func (s *Session) Do(ctx context.Context, args [][]byte) shard.Reply {
+	one := [1][][]byte{args}
+	return s.Exec(ctx, one[:])[0]
+}
+
+// Exec runs a pipeline: every command in order, with per-shard batching, and
+// returns one reply per command. Commands that span shards atomically (MSET
+// over several shards, EXEC, RENAME across shards …) act as barriers: what
+// precedes them completes first, so a client always observes its own
+// commands in order.
+func (s *Session) Exec(ctx context.Context, cmds [][][]byte) []shard.Reply {
+	for _, b := range s.batches {
+		b.Arena = b.Arena[:0]
+	}
+	s.scratch.Arena = s.scratch.Arena[:0]
+	clear(s.replies)
+	s.replies = s.replies[:0]
+	for i := 0; i < len(cmds); {
+		i = s.segment(ctx, cmds, i)
+	}
+	return s.replies
+}
+
+// segment plans commands from cmds[i] up to the next barrier, runs them,
+// then runs the barrier, and returns the index after what it ran.
+func (s *Session) segment(ctx context.Context, cmds [][][]byte, i int) int {
+	s.resetOps()
+	for ; i < len(cmds); i++ {
+		args := cmds[i]
+		c, rep, ok := s.prepare(args)
+		if !ok {
+			s.slots = append(s.slots, slot{reply: rep, done: true})
+			continue
+		}
+		if c.kind == kindCompound && !s.singleShard(c, args) || c.kind == kindSession {
+			break // barrier
+		}
+		s.plan(c, args)
+	}
+	s.dispatch(ctx)
+	for j := range s.slots {
+		s.replies = append(s.replies, s.merge(&s.slots[j]))
+	}
+	if i < len(cmds) {
+		s.replies = append(s.replies, s.barrier(ctx, cmds[i]))
+		i++
+	}
+	return i
+}
+
+func (s *Session) resetOps() {
+	for _, b := range s.batches {
+		clear(b.Ops)
+		b.Ops = b.Ops[:0]
+	}
+	clear(s.slots)
+	s.slots = s.slots[:0]
+	s.parts = s.parts[:0]
+	s.keySh = s.keySh[:0]
+	clear(s.args)
+	s.args = s.args[:0]
+}
+
+// prepare looks the command up and handles what needs no shard: unknown
+// command, arity, MULTI queueing, local commands, argument checks. ok=false
+// means rep is the final reply.
+func (s *Session) prepare(args [][]byte) (c *Command, rep shard.Reply, ok bool) {
+	if len(args) == 0 {
+		return nil, errEmptyCommand, false
+	}
+	c = lookup(args[0])
+	if c == nil {
+		if s.multi {
+			s.multiErr = true
+		}
+		return nil, unknownCommand(args), false
+	}
+	if !c.arityOK(len(args)) {
+		if c.Name == "exec" {
+			// Redis 7.0 answers EXECABORT (and discards an open MULTI).
+			return execAbortCmd, shard.Reply{}, true
+		}
+		if s.multi {
+			s.multiErr = true
+		}
+		return nil, arityError(c.Name), false
+	}
+	if s.multi && c.Flags&FlagNoMulti == 0 {
+		s.queued = append(s.queued, copyArgs(args))
+		return nil, shard.Queued(), false
+	}
+	if c.kind == kindSession {
+		switch c.Name {
+		case "multi":
+			if s.multi {
+				return nil, errNestedMulti, false
+			}
+			s.multi = true
+			return nil, shard.OK(), false
+		case "watch":
+			if s.multi {
+				return nil, errWatchInMulti, false
+			}
+		}
+		return c, shard.Reply{}, true
+	}
+	if c.check != nil {
+		if rep, bad := c.check(args); bad {
+			return nil, rep, false
+		}
+	}
+	if c.kind == kindLocal {
+		return nil, c.local(s, args), false
+	}
+	return c, shard.Reply{}, true
+}
+
+// singleShard reports whether every key of a compound command lives on one
+// shard, so its single-shard handler can run as an ordinary op.
+func (s *Session) singleShard(c *Command, args [][]byte) bool {
+	if c.single == nil || c.FirstKey == 0 {
+		return false
+	}
+	first, same := -1, true
+	c.keys(args, func(pos int) {
+		sh := s.r.ShardOf(args[pos])
+		if first < 0 {
+			first = sh
+		} else if sh != first {
+			same = false
+		}
+	})
+	return same && first >= 0
+}
+
+// plan adds the ops of one command to the per-shard batches.
+func (s *Session) plan(c *Command, args [][]byte) {
+	sl := slot{c: c}
+	switch c.kind {
+	case kindSingle:
+		sh := s.r.ShardOf(args[c.FirstKey])
+		sl.sh, sl.op = int32(sh), int32(s.batches[sh].Add(c.fn, args))
+	case kindCompound: // all keys on one shard
+		sh := s.r.ShardOf(args[c.FirstKey])
+		sl.sh, sl.op = int32(sh), int32(s.batches[sh].Add(c.single, args))
+		sl.c = nil
+	case kindFanOut:
+		sl.p0 = int32(len(s.parts))
+		for sh, b := range s.batches {
+			s.parts = append(s.parts, part{int32(sh), int32(b.Add(c.fn, args))})
+		}
+		sl.pn = int32(len(s.batches))
+	case kindMulti:
+		s.planMulti(&sl, c, args)
+	}
+	s.slots = append(s.slots, sl)
+}
+
+// planMulti splits a multi-key command into one op per shard, each with the
+// keys (and, for MSET-like commands, their values) that shard owns.
+func (s *Session) planMulti(sl *slot, c *Command, args [][]byte) {
+	sl.k0 = int32(len(s.keyShard()))
+	c.keys(args, func(pos int) { s.keySh = append(s.keySh, int32(s.r.ShardOf(args[pos]))) })
+	keys := s.keySh[sl.k0:]
+	sl.kn = int32(len(keys))
+	step := max(c.Step, 1)
+	sl.p0 = int32(len(s.parts))
+	for sh := range s.batches {
+		start := len(s.args)
+		for j, ksh := range keys {
+			if int(ksh) != sh {
+				continue
+			}
+			if len(s.args) == start {
+				s.args = append(s.args, args[0])
+			}
+			pos := c.FirstKey + j*step
+			s.args = append(s.args, args[pos:pos+step]...)
+		}
+		if len(s.args) == start {
+			continue
+		}
+		sub := s.args[start:len(s.args):len(s.args)]
+		s.parts = append(s.parts, part{int32(sh), int32(s.batches[sh].Add(c.fn, sub))})
+	}
+	sl.pn = int32(len(s.parts)) - sl.p0
+}
+
+func (s *Session) keyShard() []int32 { return s.keySh }
+
+// dispatch sends every non-empty batch to its shard and waits for all.
+func (s *Session) dispatch(ctx context.Context) {
+	sent := 0
+	for sh, b := range s.batches {
+		if len(b.Ops) == 0 {
+			continue
+		}
+		if !s.r.shards[sh].Send(b) {
+			failBatch(b)
+			continue
+		}
+		sent++
+	}
+	s.wait(ctx, sent)
+}
+
+// wait receives n completed batches. If ctx ends first, the session's
+// batches still belong to the shards, so it takes new ones and fails the
+// pipeline.
+func (s *Session) wait(ctx context.Context, n int) {
+	for ; n > 0; n-- {
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+			s.abandon(ctx.Err())
+			return
+		}
+	}
+}
+
+// abandon gives the in-flight batches up to the shards and starts afresh.
+func (s *Session) abandon(err error) {
+	old := s.batches
+	s.done = make(chan *shard.Batch, len(old)+1)
+	s.batches = make([]*shard.Batch, len(old))
+	rep := shard.Error("ERR " + err.Error())
+	for i, b := range old {
+		nb := &shard.Batch{Done: s.done, Ops: make([]shard.Op, len(b.Ops))}
+		for j := range nb.Ops {
+			nb.Ops[j].Reply = rep
+		}
+		s.batches[i] = nb
+	}
+	s.scratch = &shard.Batch{Done: s.done}
+}
+
+func failBatch(b *shard.Batch) {
+	for i := range b.Ops {
+		b.Ops[i].Reply = shard.ErrShardStopped
+	}
+}
+
+// merge produces the final reply of a slot after its batches completed.
+func (s *Session) merge(sl *slot) shard.Reply {
+	if sl.done {
+		return sl.reply
+	}
+	if sl.c == nil || sl.c.kind == kindSingle {
+		return s.batches[sl.sh].Ops[sl.op].Reply
+	}
+	parts := s.parts[sl.p0 : sl.p0+sl.pn]
+	reply := func(p part) shard.Reply { return s.batches[p.sh].Ops[p.op].Reply }
+	for _, p := range parts {
+		if r := reply(p); r.Kind == shard.KindError {
+			return r
+		}
+	}
+	switch sl.c.merge {
+	case mergeOrdered:
+		return s.mergeOrdered(sl, parts)
+	case mergeSum, mergeIsEmpty:
+		var n int64
+		for _, p := range parts {
+			n += reply(p).Int
+		}
+		if sl.c.merge == mergeIsEmpty {
+			return shard.Int(b2i(n == 0))
+		}
+		return shard.Int(n)
+	case mergeConcat:
+		var all []shard.Reply
+		for _, p := range parts {
+			all = append(all, reply(p).Arr...)
+		}
+		if all == nil {
+			all = []shard.Reply{}
+		}
+		return shard.Array(all)
+	case mergeRandom:
+		return s.mergeRandom(parts)
+	}
+	return shard.OK()
+}
+
+func (s *Session) mergeOrdered(sl *slot, parts []part) shard.Reply {
+	byShard := s.cnt // reused: first the part index of each shard, then a cursor
+	for i := range byShard {
+		byShard[i] = -1
+	}
+	for i, p := range parts {
+		byShard[p.sh] = int32(i)
+	}
+	next := make([]int32, len(parts))
+	out := make([]shard.Reply, sl.kn)
+	for j, sh := range s.keySh[sl.k0 : sl.k0+sl.kn] {
+		pi := byShard[sh]
+		p := parts[pi]
+		out[j] = s.batches[p.sh].Ops[p.op].Reply.Arr[next[pi]]
+		next[pi]++
+	}
+	return shard.Array(out)
+}
+
+// mergeRandom picks one shard's random key with probability proportional to
+// the shard's size, so RANDOMKEY is uniform over the whole keyspace.
+func (s *Session) mergeRandom(parts []part) shard.Reply {
+	var total int64
+	for _, p := range parts {
+		total += s.batches[p.sh].Ops[p.op].Reply.Arr[1].Int
+	}
+	if total == 0 {
+		return shard.Nil()
+	}
+	pick := randInt63n(total)
+	for _, p := range parts {
+		r := s.batches[p.sh].Ops[p.op].Reply
+		if pick < r.Arr[1].Int && r.Arr[0].Kind != shard.KindNil {
+			return r.Arr[0]
+		}
+		pick -= r.Arr[1].Int
+	}
+	for _, p := range parts { // the chosen shard had only expired keys
+		if r := s.batches[p.sh].Ops[p.op].Reply; r.Arr[0].Kind != shard.KindNil {
+			return r.Arr[0]
+		}
+	}
+	return shard.Nil()
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func copyArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		buf = append(buf, a...)
+		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
+	}
+	return out
+}

@@ -1,0 +1,180 @@
+package router
+
+import (
+	"github.com/memshard/memshard/shard"
+)
+
+// table is every command memshard knows, keyed by lower-case name. Arity and
+// key positions follow Redis 7's COMMAND output.
+var table = map[string]*Command{}
+
+func init() {
+	const (
+		w  = FlagWrite
+		ro = FlagReadOnly
+		f  = FlagFast
+	)
+	single := func(name string, arity int, flags Flags, fn shard.Handler) {
+		add(&Command{Name: name, Arity: arity, Flags: flags, FirstKey: 1, LastKey: 1, Step: 1, kind: kindSingle, fn: fn})
+	}
+	// Strings.
+	single("get", 2, ro|f, shard.Get)
+	single("set", -3, w, shard.Set)
+	single("getset", 3, w|f, shard.GetSet)
+	single("getdel", 2, w|f, shard.GetDel)
+	single("getex", -2, w|f, shard.GetEx)
+	single("setnx", 3, w|f, shard.SetNX)
+	single("setex", 4, w, shard.SetEx)
+	single("psetex", 4, w, shard.PSetEx)
+	single("incr", 2, w|f, shard.Incr)
+	single("decr", 2, w|f, shard.Decr)
+	single("incrby", 3, w|f, shard.IncrBy)
+	single("decrby", 3, w|f, shard.DecrBy)
+	single("incrbyfloat", 3, w|f, shard.IncrByFloat)
+	single("append", 3, w|f, shard.Append)
+	single("strlen", 2, ro|f, shard.StrLen)
+	single("getrange", 4, ro, shard.GetRange)
+	single("setrange", 4, w, shard.SetRange)
+	// Keys and expiry.
+	single("expire", -3, w|f, shard.Expire)
+	single("pexpire", -3, w|f, shard.PExpire)
+	single("expireat", -3, w|f, shard.ExpireAt)
+	single("pexpireat", -3, w|f, shard.PExpireAt)
+	single("ttl", 2, ro|f, shard.TTL)
+	single("pttl", 2, ro|f, shard.PTTL)
+	single("expiretime", 2, ro|f, shard.ExpireTime)
+	single("pexpiretime", 2, ro|f, shard.PExpireTime)
+	single("persist", 2, w|f, shard.Persist)
+	single("type", 2, ro|f, shard.Type)
+
+	multi := func(name string, arity int, flags Flags, step int, fn shard.Handler, m merge) {
+		add(&Command{Name: name, Arity: arity, Flags: flags | FlagMultiKey, FirstKey: 1, LastKey: -1, Step: step,
+			kind: kindMulti, fn: fn, merge: m})
+	}
+	multi("mget", -2, ro|f, 1, shard.MGet, mergeOrdered)
+	multi("del", -2, w, 1, shard.Del, mergeSum)
+	multi("unlink", -2, w|f, 1, shard.Del, mergeSum)
+	multi("exists", -2, ro|f, 1, shard.Exists, mergeSum)
+	multi("touch", -2, ro|f, 1, shard.Touch, mergeSum)
+
+	fan := func(name string, arity int, flags Flags, fn shard.Handler, m merge) {
+		add(&Command{Name: name, Arity: arity, Flags: flags | FlagFanOut, kind: kindFanOut, fn: fn, merge: m})
+	}
+	fan("dbsize", 1, ro|f, shard.DBSize, mergeSum)
+	fan("keys", 2, ro, shard.Keys, mergeConcat)
+	fan("randomkey", 1, ro, shard.RandomKeyShard, mergeRandom)
+	fan("flushall", -1, w|FlagAdmin, shard.Flush, mergeOK)
+	fan("flushdb", -1, w|FlagAdmin, shard.Flush, mergeOK)
+	table["flushall"].check = checkFlush
+	table["flushdb"].check = checkFlush
+	// MemFast commands.
+	fan("len", 1, ro|f, shard.DBSize, mergeSum)
+	fan("isempty", 1, ro|f, shard.DBSize, mergeIsEmpty)
+	fan("clear", 1, w|FlagAdmin, shard.Flush, mergeOK)
+
+	compound := func(name string, arity int, flags Flags, first, last, step int, single shard.Handler,
+		fn func(x *leased, args [][]byte) shard.Reply) *Command {
+		c := &Command{Name: name, Arity: arity, Flags: flags, FirstKey: first, LastKey: last, Step: step,
+			kind: kindCompound, single: single, compound: fn}
+		add(c)
+		return c
+	}
+	compound("mset", -3, w|FlagMultiKey, 1, -1, 2, shard.MSet, msetCompound).check = checkPairs
+	compound("msetnx", -3, w|FlagMultiKey, 1, -1, 2, shard.MSetNX, msetnxCompound).check = checkPairs
+	compound("rename", 3, w, 1, 2, 1, shard.Rename, renameCompound)
+	compound("renamenx", 3, w|f, 1, 2, 1, shard.RenameNX, renamenxCompound)
+	compound("copy", -3, w, 1, 2, 1, shard.Copy, copyCompound)
+	compound("scan", -2, ro|FlagFanOut, 0, 0, 0, nil, scanCompound).check = checkScan
+	compound("dump", 2, ro|FlagAdmin|FlagFanOut, 0, 0, 0, nil, dumpCompound)
+	compound("import", 2, w|FlagAdmin|FlagFanOut, 0, 0, 0, nil, importCompound)
+
+	local := func(name string, arity int, flags Flags, fn func(s *Session, args [][]byte) shard.Reply) {
+		add(&Command{Name: name, Arity: arity, Flags: flags, kind: kindLocal, local: fn})
+	}
+	local("ping", -1, f, ping)
+	local("echo", 2, f, echo)
+	local("time", 1, f, timeCmd)
+
+	session := func(name string, arity int, flags Flags) {
+		add(&Command{Name: name, Arity: arity, Flags: flags, kind: kindSession})
+	}
+	session("multi", 1, FlagNoMulti|f)
+	session("exec", 1, FlagNoMulti)
+	session("discard", 1, FlagNoMulti|f)
+	session("watch", -2, FlagNoMulti|f)
+	session("unwatch", 1, f)
+	table["watch"].FirstKey, table["watch"].LastKey, table["watch"].Step = 1, -1, 1
+}
+
+func add(c *Command) { table[c.Name] = c }
+
+// lookup finds a command by name in any letter case without allocating.
+func lookup(name []byte) *Command {
+	var buf [24]byte
+	if len(name) > len(buf) {
+		return nil
+	}
+	for i, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return table[string(buf[:len(name)])]
+}
+
+// Lookup returns the table entry of a command name (any case), or nil. The
+// entry is shared: do not modify it.
+func Lookup(name []byte) *Command { return lookup(name) }
+
+// Commands calls fn for every command in the table (for COMMAND, metrics).
+func Commands(fn func(c *Command)) {
+	for _, c := range table {
+		fn(c)
+	}
+}
+
+func checkPairs(args [][]byte) (shard.Reply, bool) {
+	if len(args)%2 == 0 {
+		return arityError(string(lowerName(args[0]))), true
+	}
+	return shard.Reply{}, false
+}
+
+func checkFlush(args [][]byte) (shard.Reply, bool) {
+	if len(args) == 1 {
+		return shard.Reply{}, false
+	}
+	if len(args) == 2 && (equalFold(args[1], "sync") || equalFold(args[1], "async")) {
+		return shard.Reply{}, false
+	}
+	return shard.ErrSyntax, true
+}
+
+func lowerName(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// equalFold compares an argument with a lower-case ASCII word.
+func equalFold(b []byte, word string) bool {
+	if len(b) != len(word) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != word[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,307 @@
+package router
+
+import (
+	"context"
+
+	"github.com/memshard/memshard/shard"
+)
+
+// execAbortCmd stands for an EXEC with the wrong arity inside MULTI: Redis
+// discards the transaction and says why.
+var execAbortCmd = &Command{Name: "execabort", kind: kindSession}
+
+var errExecArityAbort = shard.Error("EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command")
+
+// leased runs single ops on shards for compound commands and transactions.
+// A shard with a lease in leases is reached through its lease (it runs
+// nothing else meanwhile); any other shard through its mailbox.
+type leased struct {
+	s      *Session
+	ctx    context.Context
+	leases []*shard.Lease // by shard index
+}
+
+// run executes one op on shard sh and returns its reply, which stays valid
+// until the session's next Exec.
+func (x *leased) run(sh int, fn shard.Handler, args [][]byte) shard.Reply {
+	b := x.s.scratch
+	clear(b.Ops)
+	b.Ops = b.Ops[:0]
+	b.Add(fn, args)
+	if l := x.leases[sh]; l != nil {
+		l.Run(b)
+		return b.Ops[0].Reply
+	}
+	if !x.s.r.shards[sh].Send(b) {
+		return shard.ErrShardStopped
+	}
+	x.s.wait(x.ctx, 1)
+	if x.s.scratch != b { // abandoned
+		return shard.Error("ERR " + x.ctx.Err().Error())
+	}
+	return b.Ops[0].Reply
+}
+
+// acquire leases the shards marked in need, in ascending order, which is
+// what keeps two transactions from ever waiting on each other in a cycle.
+func (x *leased) acquire(ctx context.Context, need []bool) bool {
+	x.ctx = ctx
+	for sh, want := range need {
+		if !want {
+			continue
+		}
+		l := shard.NewLease()
+		if !x.s.r.shards[sh].Send(&shard.Batch{Lease: l}) {
+			x.release()
+			return false
+		}
+		select {
+		case <-l.Acquired():
+		case <-ctx.Done():
+			if !l.Cancel() {
+				<-l.Acquired()
+				if l.Held() {
+					x.leases[sh] = l
+				}
+			}
+			x.release()
+			return false
+		}
+		if !l.Held() {
+			x.release()
+			return false
+		}
+		x.leases[sh] = l
+	}
+	return true
+}
+
+// release gives every held shard back to its mailbox.
+func (x *leased) release() {
+	for i, l := range x.leases {
+		if l != nil {
+			l.Release()
+			x.leases[i] = nil
+		}
+	}
+}
+
+// need marks the shards a command touches: its keys' shards, or all of them
+// for fan-out and keyless shard work.
+func (s *Session) need(c *Command, args [][]byte, mark []bool) {
+	switch {
+	case c.kind == kindLocal || c.kind == kindSession:
+	case c.kind == kindFanOut || c.FirstKey == 0:
+		for i := range mark {
+			mark[i] = true
+		}
+	default:
+		c.keys(args, func(pos int) { mark[s.r.ShardOf(args[pos])] = true })
+	}
+}
+
+// runLeased executes one command while the transaction holds its shards.
+func (s *Session) runLeased(args [][]byte) shard.Reply {
+	c := lookup(args[0])
+	if c.check != nil {
+		if rep, bad := c.check(args); bad {
+			return rep
+		}
+	}
+	switch c.kind {
+	case kindLocal:
+		return c.local(s, args)
+	case kindSession: // UNWATCH queued inside MULTI: EXEC already unwatched
+		return shard.OK()
+	case kindCompound:
+		if !s.singleShard(c, args) {
+			return c.compound(&s.tx, args)
+		}
+	}
+	s.resetOps()
+	s.plan(c, args)
+	for sh, b := range s.batches {
+		if len(b.Ops) != 0 {
+			s.tx.leases[sh].Run(b)
+		}
+	}
+	return s.merge(&s.slots[0])
+}
+
+// barrier runs a command that must see every earlier command of the
+// pipeline completed: session commands and cross-shard compound commands.
+func (s *Session) barrier(ctx context.Context, args [][]byte) shard.Reply {
+	c := lookup(args[0])
+	if !c.arityOK(len(args)) && c.Name == "exec" {
+		c = execAbortCmd
+	}
+	switch c.Name {
+	case "execabort":
+		s.resetMulti()
+		s.unwatch(ctx)
+		return errExecArityAbort
+	case "exec":
+		return s.execMulti(ctx)
+	case "discard":
+		if !s.multi {
+			return errDiscardNoMulti
+		}
+		s.resetMulti()
+		s.unwatch(ctx)
+		return shard.OK()
+	case "watch":
+		s.addWatch(ctx, args[1:])
+		return shard.OK()
+	case "unwatch":
+		s.unwatch(ctx)
+		return shard.OK()
+	}
+	// A compound command outside a transaction.
+	if c.Flags&FlagFanOut != 0 || c.FirstKey == 0 {
+		s.tx.ctx = ctx
+		return c.compound(&s.tx, args) // not atomic across shards (SCAN, DUMP)
+	}
+	mark := make([]bool, len(s.batches))
+	s.need(c, args, mark)
+	if !s.tx.acquire(ctx, mark) {
+		return txnFailed(ctx)
+	}
+	defer s.tx.release()
+	return c.compound(&s.tx, args)
+}
+
+func txnFailed(ctx context.Context) shard.Reply {
+	if err := ctx.Err(); err != nil {
+		return shard.Error("ERR " + err.Error())
+	}
+	return shard.ErrShardStopped
+}
+
+func (s *Session) resetMulti() {
+	s.multi, s.multiErr = false, false
+	s.queued = nil
+}
+
+// execMulti runs the queued transaction atomically: it leases every shard the
+// transaction or its WATCH touches, checks the watched keys, runs the
+// commands in order and releases the shards.
+func (s *Session) execMulti(ctx context.Context) shard.Reply {
+	if !s.multi {
+		return errExecNoMulti
+	}
+	queued, aborted := s.queued, s.multiErr
+	s.resetMulti()
+	if aborted {
+		s.unwatch(ctx)
+		return errExecAbort
+	}
+	mark := make([]bool, len(s.batches))
+	for _, args := range queued {
+		s.need(lookup(args[0]), args, mark)
+	}
+	for _, k := range s.watched {
+		mark[s.r.ShardOf(k)] = true
+	}
+	if !s.tx.acquire(ctx, mark) {
+		s.unwatch(ctx)
+		return txnFailed(ctx)
+	}
+	if len(s.watched) != 0 {
+		for sh, l := range s.tx.leases {
+			if l != nil {
+				s.tx.run(sh, checkWatchOp, s.watchedOn(sh))
+			}
+		}
+		if s.watch.Dirty() {
+			s.tx.release()
+			s.unwatch(ctx)
+			return shard.Reply{Kind: shard.KindNilArray}
+		}
+	}
+	out := make([]shard.Reply, len(queued))
+	for i, args := range queued {
+		out[i] = s.runLeased(args)
+	}
+	s.tx.release()
+	s.unwatch(ctx)
+	return shard.Array(out)
+}
+
+// watchedOn returns an argument vector ("watch", keys...) of the watched keys
+// that live on shard sh.
+func (s *Session) watchedOn(sh int) [][]byte {
+	args := [][]byte{[]byte("watch")}
+	for _, k := range s.watched {
+		if s.r.ShardOf(k) == sh {
+			args = append(args, k)
+		}
+	}
+	return args
+}
+
+func (s *Session) addWatch(ctx context.Context, keys [][]byte) {
+	keys = copyArgs(keys)
+	mark := make([]bool, len(s.batches))
+	for _, k := range keys {
+		mark[s.r.ShardOf(k)] = true
+	}
+	s.watched = append(s.watched, keys...)
+	s.tx.ctx = ctx
+	for sh, m := range mark {
+		if m {
+			args := [][]byte{[]byte("watch")}
+			for _, k := range keys {
+				if s.r.ShardOf(k) == sh {
+					args = append(args, k)
+				}
+			}
+			s.tx.run(sh, watchOp(s.watch), args)
+		}
+	}
+}
+
+// unwatch forgets every watched key and starts a fresh WATCH state.
+func (s *Session) unwatch(ctx context.Context) {
+	if len(s.watched) == 0 {
+		s.watch = &shard.Watch{}
+		return
+	}
+	s.tx.ctx = ctx
+	for sh := range s.batches {
+		args := s.watchedOn(sh)
+		if len(args) > 1 {
+			s.tx.run(sh, unwatchOp(s.watch), args)
+		}
+	}
+	s.watched = nil
+	s.watch = &shard.Watch{}
+}
+
+// Close ends the session: an open MULTI is discarded and WATCHes removed.
+func (s *Session) Close() {
+	s.resetMulti()
+	s.unwatch(context.Background())
+}
+
+func watchOp(w *shard.Watch) shard.Handler {
+	return func(ks *shard.Keyspace, args [][]byte) shard.Reply {
+		for _, k := range args[1:] {
+			ks.AddWatch(k, w)
+		}
+		return shard.OK()
+	}
+}
+
+func unwatchOp(w *shard.Watch) shard.Handler {
+	return func(ks *shard.Keyspace, args [][]byte) shard.Reply {
+		for _, k := range args[1:] {
+			ks.RemoveWatch(k, w)
+		}
+		return shard.OK()
+	}
+}
+
+func checkWatchOp(ks *shard.Keyspace, args [][]byte) shard.Reply {
+	ks.CheckWatch(args[1:])
+	return shard.OK()
+}

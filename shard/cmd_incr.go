@@ -1,0 +1,95 @@
+package shard
+
+import (
+	"math"
+	"strconv"
+)
+
+// Counter command handlers: INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT.
+
+// Incr: INCR key.
+func Incr(ks *Keyspace, args [][]byte) Reply { return incrBy(ks, args[1], 1) }
+
+// Decr: DECR key.
+func Decr(ks *Keyspace, args [][]byte) Reply { return incrBy(ks, args[1], -1) }
+
+// IncrBy: INCRBY key increment.
+func IncrBy(ks *Keyspace, args [][]byte) Reply {
+	n, ok := parseInt(args[2])
+	if !ok {
+		return ErrNotInt
+	}
+	return incrBy(ks, args[1], n)
+}
+
+// DecrBy: DECRBY key decrement.
+func DecrBy(ks *Keyspace, args [][]byte) Reply {
+	n, ok := parseInt(args[2])
+	if !ok {
+		return ErrNotInt
+	}
+	if n == math.MinInt64 {
+		return ErrDecrOverflow
+	}
+	return incrBy(ks, args[1], -n)
+}
+
+// incrBy adds n to the integer stored at key (0 when missing). An existing
+// key keeps its TTL.
+func incrBy(ks *Keyspace, key []byte, n int64) Reply {
+	e := ks.lookup(key)
+	var v int64
+	if e != nil {
+		if notString(e) {
+			return ErrWrongType
+		}
+		var ok bool
+		if v, ok = parseInt(e.val); !ok {
+			return ErrNotInt
+		}
+	}
+	if (n < 0 && v < 0 && n < math.MinInt64-v) || (n > 0 && v > 0 && n > math.MaxInt64-v) {
+		return ErrOverflow
+	}
+	v += n
+	if e == nil {
+		var buf [20]byte
+		ks.set(key, strconv.AppendInt(buf[:0], v, 10), false)
+	} else {
+		ks.setValue(e, strconv.AppendInt(e.val[:0], v, 10))
+	}
+	return Int(v)
+}
+
+// IncrByFloat: INCRBYFLOAT key increment. The arithmetic is that of the x87
+// long double Redis uses on x86-64 and the result is printed as Redis prints
+// it (see cmd_float.go), so "10.5" + "0.1" is "10.6" and 3.0e3 is "3000".
+// An existing key keeps its TTL.
+func IncrByFloat(ks *Keyspace, args [][]byte) Reply {
+	e := ks.lookup(args[1])
+	var cur ldouble
+	if e != nil {
+		if notString(e) {
+			return ErrWrongType
+		}
+		var ok bool
+		if cur, ok = parseLongDouble(e.val); !ok {
+			return ErrNotFloat
+		}
+	}
+	incr, ok := parseLongDouble(args[2])
+	if !ok {
+		return ErrNotFloat
+	}
+	sum, ok := addLongDouble(cur, incr)
+	if !ok {
+		return ErrNaNInf
+	}
+	s := formatLongDouble(sum)
+	if e == nil {
+		ks.set(args[1], s, false)
+	} else {
+		ks.setValue(e, append(e.val[:0], s...))
+	}
+	return ks.bulk(s)
+}

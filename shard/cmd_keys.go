@@ -1,0 +1,347 @@
+package shard
+
+import (
+	"bytes"
+	"math"
+)
+
+// Generic key command handlers (DEL EXISTS TOUCH TYPE RENAME RENAMENX COPY),
+// the per-shard parts of the fan-out commands (DBSIZE KEYS SCAN RANDOMKEY
+// FLUSHALL), and the primitives the router builds cross-shard commands from
+// (Peek Take Put ExistsAny). All run on the shard's goroutine.
+
+// Del: DEL key [key ...] (also UNLINK). Replies how many keys it removed.
+func Del(ks *Keyspace, args [][]byte) Reply {
+	n := int64(0)
+	for _, k := range args[1:] {
+		if ks.remove(k) {
+			n++
+		}
+	}
+	return Int(n)
+}
+
+// Exists: EXISTS key [key ...]. A key named twice counts twice.
+func Exists(ks *Keyspace, args [][]byte) Reply {
+	n := int64(0)
+	for _, k := range args[1:] {
+		if ks.lookupRead(k) != nil {
+			n++
+		}
+	}
+	return Int(n)
+}
+
+// Touch: TOUCH key [key ...]. Replies how many of the keys exist.
+func Touch(ks *Keyspace, args [][]byte) Reply { return Exists(ks, args) }
+
+var (
+	statusNone   = Reply{Kind: KindStatus, Str: []byte("none")}
+	statusString = Reply{Kind: KindStatus, Str: []byte("string")}
+)
+
+// Type: TYPE key. Replies the type name as a status, "none" when missing.
+func Type(ks *Keyspace, args [][]byte) Reply {
+	e := ks.lookupRead(args[1])
+	switch {
+	case e == nil:
+		return statusNone
+	case e.typ == typeString:
+		return statusString
+	}
+	return Status(typeName(e.typ))
+}
+
+// Rename: RENAME key newkey. The TTL moves with the value.
+func Rename(ks *Keyspace, args [][]byte) Reply { return rename(ks, args[1], args[2], false) }
+
+// RenameNX: RENAMENX key newkey. Replies 0 when newkey exists.
+func RenameNX(ks *Keyspace, args [][]byte) Reply { return rename(ks, args[1], args[2], true) }
+
+func rename(ks *Keyspace, src, dst []byte, nx bool) Reply {
+	e := ks.lookup(src)
+	if e == nil {
+		return ErrNoSuchKey
+	}
+	if bytes.Equal(src, dst) {
+		if nx {
+			return Int(0)
+		}
+		return OK()
+	}
+	if nx && ks.lookup(dst) != nil {
+		return Int(0)
+	}
+	ks.copyEntry(e, dst)
+	ks.remove(src)
+	if nx {
+		return Int(1)
+	}
+	return OK()
+}
+
+// copyEntry stores a copy of e's value and TTL under dst, replacing whatever
+// dst held. Strings are the only type so far; the other types will copy
+// their payload here (RENAME, COPY and the router's Take/Put keep working).
+func (ks *Keyspace) copyEntry(e *entry, dst []byte) {
+	at := e.expireAt
+	d, _ := ks.set(dst, e.val, false)
+	if at != 0 {
+		ks.setExpire(d, at)
+	}
+}
+
+// CopyOptions parses COPY's options (args from position 3) as Redis does:
+// DB 0 is this database, 1-15 are refused (there is one database), anything
+// else is out of range. ok is false when rep is the error to return.
+func CopyOptions(args [][]byte) (replace bool, rep Reply, ok bool) {
+	db := int64(0)
+	for j := 3; j < len(args); j++ {
+		switch {
+		case eqFold(args[j], "REPLACE"):
+			replace = true
+		case eqFold(args[j], "DB") && j+1 < len(args):
+			j++
+			n, ok := parseInt(args[j])
+			if !ok {
+				return false, ErrNotInt, false
+			}
+			if n < math.MinInt32 || n > math.MaxInt32 {
+				return false, ErrIntRange, false
+			}
+			if n < 0 || n >= 16 {
+				return false, ErrDBIndex, false
+			}
+			db = n
+		default:
+			return false, ErrSyntax, false
+		}
+	}
+	if db != 0 {
+		return false, ErrCopyOtherDB, false
+	}
+	return replace, Reply{}, true
+}
+
+// Copy: COPY source destination [DB index] [REPLACE].
+func Copy(ks *Keyspace, args [][]byte) Reply {
+	replace, rep, ok := CopyOptions(args)
+	if !ok {
+		return rep
+	}
+	src, dst := args[1], args[2]
+	if bytes.Equal(src, dst) {
+		return ErrSameObject
+	}
+	e := ks.lookupRead(src)
+	if e == nil {
+		return Int(0)
+	}
+	if !replace && ks.lookup(dst) != nil {
+		return Int(0)
+	}
+	ks.copyEntry(e, dst)
+	return Int(1)
+}
+
+// DBSize: the shard's part of DBSIZE, its number of keys, counting expired
+// keys not reclaimed yet as Redis does. Also ISEMPTY's and LEN's part.
+func DBSize(ks *Keyspace, _ [][]byte) Reply { return Int(int64(ks.Len())) }
+
+// Flush: the shard's part of FLUSHALL/FLUSHDB/CLEAR. Removes every key.
+func Flush(ks *Keyspace, _ [][]byte) Reply {
+	ks.flush()
+	return OK()
+}
+
+// Keys: the shard's part of KEYS pattern: its live keys that match, in no
+// particular order. Expired keys are skipped, not reclaimed (as in Redis).
+func Keys(ks *Keyspace, args [][]byte) Reply {
+	pat := args[1]
+	all := len(pat) == 1 && pat[0] == '*'
+	out := []Reply{}
+	ks.d.each(func(c int32) bool {
+		e := ks.d.at(c)
+		if !ks.expired(e) && (all || Match(pat, keyBytes(e.key), false)) {
+			out = append(out, ks.bulkStr(e.key))
+		}
+		return true
+	})
+	return Array(out)
+}
+
+// ScanShard: the shard's part of SCAN, called as
+// SCAN localCursor [MATCH pattern] [COUNT n] [TYPE type] with options the
+// router has validated. It replies [next local cursor, [keys...]]; the
+// cursor is a uint64 carried in the integer reply (convert back with
+// uint64(r.Arr[0].Int)), 0 when the shard is done. As Redis does, it visits
+// buckets until it has seen COUNT keys (matching or not) or visited 10*COUNT
+// buckets, then filters; expired keys it meets are left out and reclaimed.
+func ScanShard(ks *Keyspace, args [][]byte) Reply {
+	cursor, ok := parseCursor(args[1])
+	if !ok {
+		return ErrInvalidCursor
+	}
+	var pat, typ []byte
+	count := 10
+	for j := 2; j+1 < len(args); j += 2 {
+		v := args[j+1]
+		switch {
+		case eqFold(args[j], "MATCH"):
+			if !(len(v) == 1 && v[0] == '*') {
+				pat = v
+			}
+		case eqFold(args[j], "COUNT"):
+			n, ok := parseInt(v)
+			if !ok || n < 1 {
+				return ErrSyntax
+			}
+			count = int(min(n, math.MaxInt32))
+		case eqFold(args[j], "TYPE"):
+			typ = v
+		default:
+			return ErrSyntax
+		}
+	}
+	if len(args)%2 != 0 {
+		return ErrSyntax
+	}
+	keys := []Reply{}
+	var expired []string
+	seen := 0
+	for visits := 0; ; visits++ {
+		cursor = ks.d.scan(cursor, func(c int32) {
+			seen++
+			e := ks.d.at(c)
+			switch {
+			case ks.expired(e):
+				expired = append(expired, e.key)
+			case pat != nil && !Match(pat, keyBytes(e.key), false):
+			case typ != nil && !eqFold(typ, typeName(e.typ)):
+			default:
+				keys = append(keys, ks.bulkStr(e.key))
+			}
+		})
+		if cursor == 0 || seen >= count || visits >= count*10 {
+			break
+		}
+	}
+	for _, k := range expired {
+		ks.lookupString(k) // reclaims it
+	}
+	return Array([]Reply{Int(int64(cursor)), Array(keys)})
+}
+
+// parseCursor parses a SCAN cursor: decimal digits within uint64.
+func parseCursor(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' || v > (math.MaxUint64-uint64(c-'0'))/10 {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return v, true
+}
+
+// randomTries is how many random draws RandomKeyShard makes before it falls
+// back to a walk of the table (every draw that hits an expired key reclaims
+// it, as Redis's dbRandomKey does).
+const randomTries = 100
+
+// RandomKeyShard: the shard's part of RANDOMKEY. Replies [key or nil,
+// number of keys in the shard] so that the router can weigh the shards; the
+// count is 0 when the shard has no live key.
+func RandomKeyShard(ks *Keyspace, _ [][]byte) Reply {
+	for i := 0; i < randomTries; i++ {
+		c := ks.d.random()
+		if c == 0 {
+			return Array([]Reply{Nil(), Int(0)})
+		}
+		e := ks.d.at(c)
+		if !ks.expired(e) {
+			return Array([]Reply{ks.bulkStr(e.key), Int(int64(ks.Len()))})
+		}
+		ks.expire(e)
+	}
+	// Mostly expired keys: any live key will do.
+	var live int32
+	ks.d.each(func(c int32) bool {
+		if !ks.expired(ks.d.at(c)) {
+			live = c
+			return false
+		}
+		return true
+	})
+	if live == 0 {
+		return Array([]Reply{Nil(), Int(0)})
+	}
+	return Array([]Reply{ks.bulkStr(ks.d.at(live).key), Int(int64(ks.Len()))})
+}
+
+// peek is Peek's reply for a live entry.
+func (ks *Keyspace) peek(e *entry) Reply {
+	return Array([]Reply{ks.bulk(e.val), Int(e.expireAt), ks.bulkStr(typeName(e.typ))})
+}
+
+// Peek: [_, key]. Nil when missing, else [value, expireAt unix ms or 0,
+// type name]. For the router's cross-shard commands.
+func Peek(ks *Keyspace, args [][]byte) Reply {
+	e := ks.lookup(args[1])
+	if e == nil {
+		return Nil()
+	}
+	return ks.peek(e)
+}
+
+// Take: [_, key]. Peek, then delete the key.
+func Take(ks *Keyspace, args [][]byte) Reply {
+	e := ks.lookup(args[1])
+	if e == nil {
+		return Nil()
+	}
+	r := ks.peek(e)
+	ks.remove(args[1])
+	return r
+}
+
+// Put: [_, key, value, expireAtMs, mode]: stores value with the absolute
+// expiry (0: none) when mode is "replace", or only if key is missing when
+// mode is "nx". Replies 1 when stored, 0 when not.
+func Put(ks *Keyspace, args [][]byte) Reply {
+	if len(args) != 5 {
+		return ErrSyntax
+	}
+	at, ok := parseInt(args[3])
+	if !ok || at < 0 {
+		return ErrNotInt
+	}
+	switch {
+	case eqFold(args[4], "REPLACE"):
+	case eqFold(args[4], "NX"):
+		if ks.lookup(args[1]) != nil {
+			return Int(0)
+		}
+	default:
+		return ErrSyntax
+	}
+	e, _ := ks.set(args[1], args[2], false)
+	if at != 0 {
+		ks.setExpire(e, at)
+	}
+	return Int(1)
+}
+
+// ExistsAny: [_, key...]. Replies how many of the keys exist (MSETNX's check).
+func ExistsAny(ks *Keyspace, args [][]byte) Reply {
+	n := int64(0)
+	for _, k := range args[1:] {
+		if ks.lookup(k) != nil {
+			n++
+		}
+	}
+	return Int(n)
+}

@@ -1,0 +1,351 @@
+package shard
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Keyspace is the data of one shard: the dict of keys, the index of keys with
+// a TTL, and the watchers of WATCH. Every command handler runs against a
+// Keyspace. All writes go through the few mutators in this file (set,
+// remove, setExpire, flush) — they are where a change is counted, where WATCH
+// learns of it, and where the log record and the feed event of a change will
+// be born.
+//
+// A Keyspace belongs to its shard's goroutine; it is not safe for concurrent
+// use. Tests may drive one directly.
+type Keyspace struct {
+	d       *dict
+	ttl     []int32 // handles of the entries that have a TTL; entry.ttlPos indexes it (1-based)
+	now     int64   // unix ms, refreshed once per batch (Redis caches the time per command)
+	clock   func() time.Time
+	arena   []byte // bulk reply bytes of the batch being executed
+	watched map[string][]*Watch
+
+	// Counters for INFO; read them only on the shard goroutine (Stats copies).
+	stats Stats
+}
+
+// Stats are a shard's counters.
+type Stats struct {
+	Keys          int64
+	KeysWithTTL   int64
+	ExpiredKeys   int64 // removed because their TTL passed (lazily or actively)
+	Hits, Misses  int64 // read lookups
+	Changes       int64 // writes applied (Redis's "dirty")
+	ExpireCycles  int64
+	BytesInValues int64
+}
+
+// Watch is the WATCH state of one client session: it becomes dirty when any
+// key it watches is modified. Shards set it; the session reads it at EXEC.
+type Watch struct {
+	dirty atomic.Bool
+}
+
+// Dirty reports whether a watched key changed since the watch began.
+func (w *Watch) Dirty() bool { return w.dirty.Load() }
+
+// NewKeyspace returns an empty keyspace whose time comes from clock
+// (time.Now when nil).
+func NewKeyspace(clock func() time.Time) *Keyspace {
+	if clock == nil {
+		clock = time.Now
+	}
+	ks := &Keyspace{d: newDict(), clock: clock}
+	ks.Tick()
+	return ks
+}
+
+// Tick refreshes the keyspace's cached time. The shard calls it once per batch.
+func (ks *Keyspace) Tick() { ks.now = ks.clock().UnixMilli() }
+
+// Now is the cached time in unix milliseconds.
+func (ks *Keyspace) Now() int64 { return ks.now }
+
+// Len is the number of keys, including expired ones not yet reclaimed.
+func (ks *Keyspace) Len() int { return ks.d.len() }
+
+// Stats returns a copy of the counters.
+func (ks *Keyspace) Stats() Stats {
+	s := ks.stats
+	s.Keys = int64(ks.d.len())
+	s.KeysWithTTL = int64(len(ks.ttl))
+	return s
+}
+
+// ResetArena empties the bulk arena; the shard calls it before a batch whose
+// replies will all be read before the next reset.
+func (ks *Keyspace) ResetArena() { ks.arena = ks.arena[:0] }
+
+// SetArena installs the arena the next replies are appended to and returns
+// the previous one, so a batch can carry its own arena (no copy, no lock).
+func (ks *Keyspace) SetArena(a []byte) []byte {
+	old := ks.arena
+	ks.arena = a
+	return old
+}
+
+// bulk returns a bulk reply holding a copy of b in the arena.
+func (ks *Keyspace) bulk(b []byte) Reply {
+	n := len(ks.arena)
+	ks.arena = append(ks.arena, b...)
+	return Reply{Kind: KindBulk, Str: ks.arena[n:len(ks.arena):len(ks.arena)]}
+}
+
+// bulkAppend returns a bulk reply of the bytes fn appends to the arena.
+func (ks *Keyspace) bulkAppend(fn func([]byte) []byte) Reply {
+	n := len(ks.arena)
+	ks.arena = fn(ks.arena)
+	return Reply{Kind: KindBulk, Str: ks.arena[n:len(ks.arena):len(ks.arena)]}
+}
+
+// expired reports whether e's TTL has passed.
+func (ks *Keyspace) expired(e *entry) bool {
+	return e.expireAt != 0 && e.expireAt <= ks.now
+}
+
+// lookup returns the live entry of key, or nil. An expired entry found on
+// the way is removed (lazy expiry).
+func (ks *Keyspace) lookup(key []byte) *entry {
+	c := ks.d.find(key)
+	if c == 0 {
+		return nil
+	}
+	e := ks.d.at(c)
+	if ks.expired(e) {
+		ks.expire(e)
+		return nil
+	}
+	return e
+}
+
+// lookupString is lookup for a key held as a string (no conversion).
+func (ks *Keyspace) lookupString(key string) *entry {
+	c := ks.d.findString(key)
+	if c == 0 {
+		return nil
+	}
+	e := ks.d.at(c)
+	if ks.expired(e) {
+		ks.expire(e)
+		return nil
+	}
+	return e
+}
+
+// lookupRead is lookup that counts a hit or a miss.
+func (ks *Keyspace) lookupRead(key []byte) *entry {
+	e := ks.lookup(key)
+	if e == nil {
+		ks.stats.Misses++
+	} else {
+		ks.stats.Hits++
+	}
+	return e
+}
+
+// set stores val (copied) as the string value of key and returns the entry.
+// The TTL is cleared unless keepTTL. It reports whether the key existed.
+func (ks *Keyspace) set(key, val []byte, keepTTL bool) (*entry, bool) {
+	c, existed := ks.d.insert(key)
+	e := ks.d.at(c)
+	if existed && ks.expired(e) {
+		// A logically dead key is replaced, not updated.
+		ks.stats.ExpiredKeys++
+		ks.setExpire(e, 0)
+		existed = false
+	}
+	ks.stats.BytesInValues += int64(len(val) - len(e.val))
+	if cap(e.val) >= len(val) && cap(e.val) <= 2*len(val)+64 {
+		e.val = append(e.val[:0], val...)
+	} else {
+		e.val = append(make([]byte, 0, len(val)), val...)
+	}
+	e.typ = typeString
+	if !keepTTL {
+		ks.setExpire(e, 0)
+	}
+	ks.changed(e)
+	return e, existed
+}
+
+// setValue replaces the value bytes of a live entry in place (APPEND,
+// SETRANGE, INCR); val may alias e.val's backing array only if it is e.val
+// grown by append.
+func (ks *Keyspace) setValue(e *entry, val []byte) {
+	ks.stats.BytesInValues += int64(len(val) - len(e.val))
+	e.val = val
+	ks.changed(e)
+}
+
+// remove deletes key if it exists (expired or not) and reports whether a
+// live key was deleted.
+func (ks *Keyspace) remove(key []byte) bool {
+	c := ks.d.find(key)
+	if c == 0 {
+		return false
+	}
+	e := ks.d.at(c)
+	live := !ks.expired(e)
+	if !live {
+		ks.stats.ExpiredKeys++
+	}
+	ks.drop(e)
+	return live
+}
+
+// expire removes an entry whose TTL passed.
+func (ks *Keyspace) expire(e *entry) {
+	ks.stats.ExpiredKeys++
+	ks.drop(e)
+}
+
+// drop deletes a live or expired entry; e is invalid afterwards.
+func (ks *Keyspace) drop(e *entry) {
+	ks.changed(e)
+	ks.setExpire(e, 0)
+	ks.stats.BytesInValues -= int64(len(e.val))
+	ks.d.remove(e.self)
+}
+
+// setExpire sets e's absolute expiry in unix ms; 0 removes the TTL. It keeps
+// the TTL index in step.
+func (ks *Keyspace) setExpire(e *entry, at int64) {
+	if at == 0 {
+		if e.ttlPos != 0 {
+			i := e.ttlPos - 1
+			last := int32(len(ks.ttl) - 1)
+			if i != last {
+				moved := ks.ttl[last]
+				ks.ttl[i] = moved
+				ks.d.at(moved).ttlPos = i + 1
+			}
+			ks.ttl = ks.ttl[:last]
+			e.ttlPos = 0
+		}
+		e.expireAt = 0
+		return
+	}
+	if e.ttlPos == 0 {
+		ks.ttl = append(ks.ttl, e.self)
+		e.ttlPos = int32(len(ks.ttl))
+	}
+	e.expireAt = at
+}
+
+// setTTL changes the TTL of a live entry as a write of its own (EXPIRE,
+// PERSIST, GETEX): unlike setExpire, which the other mutators call inside
+// their own write, it records the change. at is unix ms; 0 removes the TTL.
+func (ks *Keyspace) setTTL(e *entry, at int64) {
+	ks.setExpire(e, at)
+	ks.changed(e)
+}
+
+// changed records a write to e's key: the change counter, and WATCH.
+func (ks *Keyspace) changed(e *entry) {
+	ks.stats.Changes++
+	if len(ks.watched) != 0 {
+		for _, w := range ks.watched[e.key] {
+			w.dirty.Store(true)
+		}
+	}
+}
+
+// flush removes every key. Watchers of keys that existed become dirty.
+func (ks *Keyspace) flush() int {
+	n := ks.d.len()
+	for k, ws := range ks.watched {
+		if ks.lookupString(k) != nil {
+			for _, w := range ws {
+				w.dirty.Store(true)
+			}
+		}
+	}
+	ks.d.clear()
+	ks.ttl = nil
+	ks.stats.BytesInValues = 0
+	ks.stats.Changes += int64(n)
+	return n
+}
+
+// AddWatch registers w for key. Called through the shard for WATCH.
+func (ks *Keyspace) AddWatch(key []byte, w *Watch) {
+	ks.lookup(key) // an already expired key is reclaimed now, not counted later
+	if ks.watched == nil {
+		ks.watched = make(map[string][]*Watch)
+	}
+	k := string(key)
+	for _, x := range ks.watched[k] {
+		if x == w {
+			return
+		}
+	}
+	ks.watched[k] = append(ks.watched[k], w)
+}
+
+// CheckWatch reclaims the expired ones among keys, so that a watched key that
+// expired after WATCH makes w dirty, as in Redis 7.
+func (ks *Keyspace) CheckWatch(keys [][]byte) {
+	for _, k := range keys {
+		ks.lookup(k)
+	}
+}
+
+// RemoveWatch unregisters w from key.
+func (ks *Keyspace) RemoveWatch(key []byte, w *Watch) {
+	k := string(key)
+	ws := ks.watched[k]
+	for i, x := range ws {
+		if x == w {
+			ws[i] = ws[len(ws)-1]
+			ws = ws[:len(ws)-1]
+			break
+		}
+	}
+	if len(ws) == 0 {
+		delete(ks.watched, k)
+	} else {
+		ks.watched[k] = ws
+	}
+}
+
+// Active expiry, after Redis's activeExpireCycle: sample keys that have a
+// TTL, delete the expired ones, and go on while more than a quarter of a
+// sample was expired and the time budget lasts.
+const (
+	expireSample    = 20
+	expireRepeatPct = 25
+)
+
+// ActiveExpire runs one expiry cycle of at most budget and returns how many
+// keys it removed.
+func (ks *Keyspace) ActiveExpire(budget time.Duration) int {
+	ks.stats.ExpireCycles++
+	start := time.Now()
+	removed := 0
+	for iter := 0; len(ks.ttl) > 0; iter++ {
+		ks.Tick()
+		n := min(expireSample, len(ks.ttl))
+		expired := 0
+		for i := 0; i < n && len(ks.ttl) > 0; i++ {
+			c := ks.ttl[ks.d.random64()%uint64(len(ks.ttl))]
+			e := ks.d.at(c)
+			if ks.expired(e) {
+				ks.expire(e)
+				expired++
+			}
+		}
+		removed += expired
+		if expired*100 <= n*expireRepeatPct {
+			break
+		}
+		if iter&15 == 15 && time.Since(start) > budget {
+			break
+		}
+	}
+	// Spend a little of the idle time finishing a rehash, as Redis's cron does.
+	for i := 0; i < 100 && ks.d.rehash(100); i++ {
+	}
+	return removed
+}

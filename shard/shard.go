@@ -1,0 +1,209 @@
+package shard
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/memshard/memshard/actor"
+)
+
+// Op is one command for a shard: the handler to run, its arguments, and the
+// slot its reply is written to.
+type Op struct {
+	Fn    Handler
+	Args  [][]byte
+	Reply Reply
+}
+
+// Batch is the message a shard receives: commands for this shard only, run
+// back to back, then handed back on Done. Batches are pooled by the router;
+// a shard never keeps one after sending it on Done.
+type Batch struct {
+	Ops   []Op
+	Arena []byte      // bulk reply bytes; Replies alias it
+	Done  chan *Batch // receives the batch when every op has run
+	Lease *Lease      // non-nil: a reservation request, not work
+	Err   bool        // set when the shard stopped before running the batch
+}
+
+// Reset empties b for reuse, keeping its memory.
+func (b *Batch) Reset() {
+	clear(b.Ops)
+	b.Ops = b.Ops[:0]
+	b.Arena = b.Arena[:0]
+	b.Lease = nil
+	b.Err = false
+}
+
+// Add appends an op and returns its index.
+func (b *Batch) Add(fn Handler, args [][]byte) int {
+	b.Ops = append(b.Ops, Op{Fn: fn, Args: args})
+	return len(b.Ops) - 1
+}
+
+// Lease reserves a shard for one holder: once acquired, the shard runs only
+// the batches sent on the lease until Release. Cross-shard atomic work takes
+// leases on every shard it touches in ascending shard order, which is why two
+// holders can never deadlock.
+type Lease struct {
+	state    atomic.Int32 // leasePending → leaseHeld | leaseCancelled
+	acquired chan struct{}
+	work     chan *Batch
+}
+
+const (
+	leasePending int32 = iota
+	leaseHeld
+	leaseCancelled
+	leaseStopped
+)
+
+// NewLease returns a lease ready to be sent (as Batch.Lease) to one shard.
+func NewLease() *Lease {
+	return &Lease{acquired: make(chan struct{}, 1), work: make(chan *Batch)}
+}
+
+// Acquired is signalled when the shard has parked itself for the holder.
+func (l *Lease) Acquired() <-chan struct{} { return l.acquired }
+
+// Held reports whether the shard granted the lease (false if it stopped
+// before it could).
+func (l *Lease) Held() bool { return l.state.Load() == leaseHeld }
+
+// Cancel withdraws a lease that has not been acquired yet. It reports false
+// when the shard already holds it for us: the caller must then Release it.
+func (l *Lease) Cancel() bool { return l.state.CompareAndSwap(leasePending, leaseCancelled) }
+
+// Run sends b to the leased shard and waits for it to complete. Only the
+// holder calls Run, between Acquired and Release.
+func (l *Lease) Run(b *Batch) {
+	l.work <- b
+	<-b.Done
+}
+
+// Release returns the shard to its mailbox.
+func (l *Lease) Release() { l.work <- nil }
+
+// Config configures a shard.
+type Config struct {
+	// ActiveExpireInterval is the period of the active expiry cycle.
+	ActiveExpireInterval time.Duration
+	// Clock is the time source (time.Now when nil).
+	Clock func() time.Time
+}
+
+// Shard is one goroutine owning one Keyspace. Other goroutines talk to it
+// only through Send.
+type Shard struct {
+	id  int
+	ks  *Keyspace
+	mb  *actor.Mailbox[*Batch]
+	cfg Config
+}
+
+// New returns a shard that is not running yet.
+func New(id int, cfg Config) *Shard {
+	if cfg.ActiveExpireInterval <= 0 {
+		cfg.ActiveExpireInterval = 100 * time.Millisecond
+	}
+	return &Shard{id: id, ks: NewKeyspace(cfg.Clock), mb: actor.NewMailbox[*Batch](), cfg: cfg}
+}
+
+// ID is the shard's index.
+func (s *Shard) ID() int { return s.id }
+
+// Start runs the shard's loop on a goroutine of g.
+func (s *Shard) Start(g *actor.Group) error { return g.Go(s.loop) }
+
+// Send queues b. It reports false when the shard has stopped; b was not
+// queued and the caller must fail it itself. Safe for concurrent use.
+func (s *Shard) Send(b *Batch) bool { return s.mb.Push(b) }
+
+// QueueLen is the number of batches waiting (for metrics).
+func (s *Shard) QueueLen() int { return s.mb.Len() }
+
+func (s *Shard) loop(quit <-chan struct{}) {
+	tick := time.NewTicker(s.cfg.ActiveExpireInterval)
+	defer tick.Stop()
+	budget := s.cfg.ActiveExpireInterval / 40 // Redis: 25% of a 100ms cycle is the slow cap; stay well below
+	var buf []*Batch
+	for {
+		select {
+		case <-s.mb.Ready():
+			buf = s.mb.Drain(buf)
+			for _, b := range buf {
+				s.handle(b)
+			}
+		case <-tick.C:
+			s.ks.ActiveExpire(budget)
+		case <-quit:
+			for _, b := range s.mb.Close() {
+				s.fail(b)
+			}
+			return
+		}
+	}
+}
+
+func (s *Shard) handle(b *Batch) {
+	if b.Lease != nil {
+		s.leased(b.Lease)
+		return
+	}
+	s.run(b)
+}
+
+// run executes b and hands it back.
+func (s *Shard) run(b *Batch) {
+	ks := s.ks
+	ks.Tick()
+	ks.arena = b.Arena
+	for i := range b.Ops {
+		op := &b.Ops[i]
+		op.Reply = op.Fn(ks, op.Args)
+	}
+	b.Arena = ks.arena
+	ks.arena = nil
+	b.Done <- b
+}
+
+// leased parks the shard for one holder until it releases the lease.
+func (s *Shard) leased(l *Lease) {
+	if !l.state.CompareAndSwap(leasePending, leaseHeld) {
+		return // the holder gave up before we got here
+	}
+	l.acquired <- struct{}{}
+	for b := range l.work {
+		if b == nil {
+			return
+		}
+		s.run(b)
+	}
+}
+
+func (s *Shard) fail(b *Batch) {
+	if l := b.Lease; l != nil {
+		if l.state.CompareAndSwap(leasePending, leaseStopped) {
+			l.acquired <- struct{}{}
+		}
+		return
+	}
+	for i := range b.Ops {
+		b.Ops[i].Reply = ErrShardStopped
+	}
+	b.Err = true
+	b.Done <- b
+}
+
+// Call runs fn on the shard's goroutine with its keyspace and waits for it.
+// It is for tests and rare administrative work (INFO, DUMP chunks), not the
+// data path.
+func (s *Shard) Call(fn func(ks *Keyspace) Reply) Reply {
+	b := &Batch{Done: make(chan *Batch, 1)}
+	b.Add(func(ks *Keyspace, _ [][]byte) Reply { return fn(ks) }, nil)
+	if !s.Send(b) {
+		return ErrShardStopped
+	}
+	<-b.Done
+	return b.Ops[0].Reply
+}
