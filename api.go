@@ -10,26 +10,40 @@ import (
 
 // Get returns a copy of key's value, or ErrNotFound.
 func (db *DB) Get(ctx context.Context, key string) ([]byte, error) {
-	var out []byte
-	err := db.do(ctx, []any{"get", key}, func(r shard.Reply) error {
-		if r.Kind == shard.KindNil {
-			return ErrNotFound
-		}
-		out = append([]byte(nil), r.Str...)
-		return nil
-	})
-	return out, err
+	if db.closed.Load() {
+		return nil, ErrClosed
+	}
+	c := db.get()
+	defer db.put(c)
+	rep := c.s.Do(ctx, c.setStrings("get", key))
+	switch rep.Kind {
+	case shard.KindBulk:
+		return append([]byte(nil), rep.Str...), nil
+	case shard.KindNil:
+		return nil, ErrNotFound
+	}
+	return nil, db.finish(ctx, rep, nil)
 }
 
 // Set stores value at key; ttl > 0 sets an expiry (millisecond precision),
 // ttl == 0 stores it without one.
 func (db *DB) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	args := []any{"set", key, value}
-	if ttl > 0 {
-		args = append(args, "px", max(ttl.Milliseconds(), 1))
+	if db.closed.Load() {
+		return ErrClosed
 	}
-	return db.do(ctx, args, func(shard.Reply) error { return nil })
+	c := db.get()
+	defer db.put(c)
+	argv := c.setStrings("set", key, "")
+	argv[2] = value
+	if ttl > 0 {
+		n := len(c.buf)
+		c.buf = strconv.AppendInt(c.buf, max(ttl.Milliseconds(), 1), 10)
+		argv = append(argv, pxArg, c.buf[n:])
+	}
+	return db.finish(ctx, c.s.Do(ctx, argv), nil)
 }
+
+var pxArg = []byte("px")
 
 // Del removes keys and returns how many existed.
 func (db *DB) Del(ctx context.Context, keys ...string) (int64, error) {

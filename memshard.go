@@ -121,6 +121,18 @@ func (c *conn) setArgs(args []any) [][]byte {
 	return c.argv
 }
 
+// setStrings fills the argument vector from strings without boxing them.
+func (c *conn) setStrings(args ...string) [][]byte {
+	c.buf = c.buf[:0]
+	c.argv = c.argv[:0]
+	for _, a := range args {
+		start := len(c.buf)
+		c.buf = append(c.buf, a...)
+		c.argv = append(c.argv, c.buf[start:len(c.buf):len(c.buf)])
+	}
+	return c.argv
+}
+
 // appendArg renders one Do argument as Redis clients do.
 func appendArg(dst []byte, a any) []byte {
 	switch v := a.(type) {
@@ -172,7 +184,11 @@ func (db *DB) do(ctx context.Context, args []any, fn func(shard.Reply) error) er
 	if cmd := router.Lookup(argv[0]); cmd != nil && cmd.Flags&router.FlagNoMulti != 0 || isUnwatch(argv[0]) {
 		return &CommandError{Msg: "ERR " + string(argv[0]) + " needs a connection: use DB.Session or DB.Tx"}
 	}
-	rep := c.s.Do(ctx, argv)
+	return db.finish(ctx, c.s.Do(ctx, argv), fn)
+}
+
+// finish turns a reply into the error the API returns, then calls fn.
+func (db *DB) finish(ctx context.Context, rep shard.Reply, fn func(shard.Reply) error) error {
 	if err := replyErr(rep); err != nil {
 		if db.closed.Load() {
 			return ErrClosed
@@ -180,8 +196,13 @@ func (db *DB) do(ctx context.Context, args []any, fn func(shard.Reply) error) er
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		fn(rep)
+		if fn != nil {
+			fn(rep)
+		}
 		return err
+	}
+	if fn == nil {
+		return nil
 	}
 	return fn(rep)
 }

@@ -36,6 +36,15 @@ func (m *Mailbox[T]) Push(v T) bool {
 	return true
 }
 
+// Wake signals Ready without queueing anything, so the consumer looks at
+// its other duties (a due timer, a stop request). Safe for concurrent use.
+func (m *Mailbox[T]) Wake() {
+	select {
+	case m.ready <- struct{}{}:
+	default:
+	}
+}
+
 // Ready is signalled after a Push. The consumer selects on it, then Drains.
 func (m *Mailbox[T]) Ready() <-chan struct{} { return m.ready }
 

@@ -85,11 +85,11 @@ func New(cfg Config) (*Router, error) {
 	r.dump = d
 	for i := 0; i < cfg.Shards; i++ {
 		s := shard.New(i, shard.Config{ActiveExpireInterval: cfg.ActiveExpireInterval, Clock: cfg.Clock})
+		r.shards = append(r.shards, s)
 		if err := s.Start(r.group); err != nil {
 			r.Close()
 			return nil, err
 		}
-		r.shards = append(r.shards, s)
 	}
 	return r, nil
 }
@@ -107,6 +107,9 @@ func (r *Router) ShardOf(key []byte) int {
 // batches sent later fail with a shutdown error. Idempotent.
 func (r *Router) Close() {
 	r.closeOnce.Do(func() {
+		for _, s := range r.shards {
+			s.Stop()
+		}
 		r.group.Stop()
 		r.group.Wait()
 		r.dump.close()

@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"slices"
 
 	"github.com/memshard/memshard/shard"
 )
@@ -36,8 +37,7 @@ type Session struct {
 // slot is how one command of a pipeline gets its reply.
 type slot struct {
 	c      *Command
-	reply  shard.Reply // final reply when resolved
-	done   bool
+	idx    int32 // index of the reply in s.replies
 	sh, op int32 // kindSingle: where the reply is
 	p0, pn int32 // multi/fan-out: parts[p0:p0+pn]
 	k0, kn int32 // ordered merge: keySh[k0:k0+kn]
@@ -82,7 +82,7 @@ func (s *Session) Exec(ctx context.Context, cmds [][][]byte) []shard.Reply {
 	}
 	s.scratch.Arena = s.scratch.Arena[:0]
 	clear(s.replies)
-	s.replies = s.replies[:0]
+	s.replies = slices.Grow(s.replies[:0], len(cmds))
 	for i := 0; i < len(cmds); {
 		i = s.segment(ctx, cmds, i)
 	}
@@ -90,27 +90,33 @@ func (s *Session) Exec(ctx context.Context, cmds [][][]byte) []shard.Reply {
 }
 
 // segment plans commands from cmds[i] up to the next barrier, runs them,
-// then runs the barrier, and returns the index after what it ran.
+// then runs the barrier, and returns the index after what it ran. Each
+// command's reply is written in place into s.replies (grown by Exec, so
+// the pointers stay valid).
 func (s *Session) segment(ctx context.Context, cmds [][][]byte, i int) int {
 	s.resetOps()
 	for ; i < len(cmds); i++ {
 		args := cmds[i]
-		c, rep, ok := s.prepare(args)
-		if !ok {
-			s.slots = append(s.slots, slot{reply: rep, done: true})
+		idx := len(s.replies)
+		s.replies = s.replies[:idx+1]
+		c := s.prepare(args, &s.replies[idx])
+		if c == nil {
 			continue
 		}
 		if c.kind == kindCompound && !s.singleShard(c, args) || c.kind == kindSession {
+			s.replies = s.replies[:idx]
 			break // barrier
 		}
-		s.plan(c, args)
+		s.plan(c, args, int32(idx))
 	}
 	s.dispatch(ctx)
 	for j := range s.slots {
-		s.replies = append(s.replies, s.merge(&s.slots[j]))
+		sl := &s.slots[j]
+		s.merge(sl, &s.replies[sl.idx])
 	}
 	if i < len(cmds) {
-		s.replies = append(s.replies, s.barrier(ctx, cmds[i]))
+		rep := s.barrier(ctx, cmds[i])
+		s.replies = append(s.replies, rep)
 		i++
 	}
 	return i
@@ -130,57 +136,66 @@ func (s *Session) resetOps() {
 }
 
 // prepare looks the command up and handles what needs no shard: unknown
-// command, arity, MULTI queueing, local commands, argument checks. ok=false
-// means rep is the final reply.
-func (s *Session) prepare(args [][]byte) (c *Command, rep shard.Reply, ok bool) {
+// command, arity, MULTI queueing, local commands, argument checks. It
+// returns nil when it wrote the final reply to out.
+func (s *Session) prepare(args [][]byte, out *shard.Reply) *Command {
 	if len(args) == 0 {
-		return nil, errEmptyCommand, false
+		*out = errEmptyCommand
+		return nil
 	}
-	c = lookup(args[0])
+	c := lookup(args[0])
 	if c == nil {
 		if s.multi {
 			s.multiErr = true
 		}
-		return nil, unknownCommand(args), false
+		*out = unknownCommand(args)
+		return nil
 	}
 	if !c.arityOK(len(args)) {
 		if c.Name == "exec" {
 			// Redis 7.0 answers EXECABORT (and discards an open MULTI).
-			return execAbortCmd, shard.Reply{}, true
+			return execAbortCmd
 		}
 		if s.multi {
 			s.multiErr = true
 		}
-		return nil, arityError(c.Name), false
+		*out = arityError(c.Name)
+		return nil
 	}
 	if s.multi && c.Flags&FlagNoMulti == 0 {
 		s.queued = append(s.queued, copyArgs(args))
-		return nil, shard.Queued(), false
+		*out = shard.Queued()
+		return nil
 	}
 	if c.kind == kindSession {
 		switch c.Name {
 		case "multi":
 			if s.multi {
-				return nil, errNestedMulti, false
+				*out = errNestedMulti
+				return nil
 			}
 			s.multi = true
-			return nil, shard.OK(), false
+			*out = shard.OK()
+			return nil
 		case "watch":
 			if s.multi {
-				return nil, errWatchInMulti, false
+				*out = errWatchInMulti
+				return nil
 			}
 		}
-		return c, shard.Reply{}, true
+		return c
 	}
 	if c.check != nil {
 		if rep, bad := c.check(args); bad {
-			return nil, rep, false
+			*out = rep
+			return nil
 		}
 	}
 	if c.kind == kindLocal {
-		return nil, c.local(s, args), false
+		*out = c.local(s, args)
+		return nil
 	}
-	return c, shard.Reply{}, true
+	return c
 }
 
 // singleShard reports whether every key of a compound command lives on one
@@ -202,8 +217,8 @@ func (s *Session) singleShard(c *Command, args [][]byte) bool {
 }
 
 // plan adds the ops of one command to the per-shard batches.
-func (s *Session) plan(c *Command, args [][]byte) {
-	sl := slot{c: c}
+func (s *Session) plan(c *Command, args [][]byte, idx int32) {
+	sl := slot{c: c, idx: idx}
 	switch c.kind {
 	case kindSingle:
 		sh := s.r.ShardOf(args[c.FirstKey])
@@ -276,6 +291,12 @@ func (s *Session) dispatch(ctx context.Context) {
 // batches still belong to the shards, so it takes new ones and fails the
 // pipeline.
 func (s *Session) wait(ctx context.Context, n int) {
+	if ctx.Done() == nil { // context.Background: a plain receive is cheaper than select
+		for ; n > 0; n-- {
+			<-s.done
+		}
+		return
+	}
 	for ; n > 0; n-- {
 		select {
 		case <-s.done:
@@ -308,14 +329,17 @@ func failBatch(b *shard.Batch) {
 	}
 }
 
-// merge produces the final reply of a slot after its batches completed.
-func (s *Session) merge(sl *slot) shard.Reply {
-	if sl.done {
-		return sl.reply
-	}
+// merge writes the final reply of a slot after its batches completed.
+func (s *Session) merge(sl *slot, out *shard.Reply) {
 	if sl.c == nil || sl.c.kind == kindSingle {
-		return s.batches[sl.sh].Ops[sl.op].Reply
+		*out = s.batches[sl.sh].Ops[sl.op].Reply
+		return
 	}
+	*out = s.mergeParts(sl)
+}
+
+// mergeParts combines the per-shard replies of a multi-key or fan-out command.
+func (s *Session) mergeParts(sl *slot) shard.Reply {
 	parts := s.parts[sl.p0 : sl.p0+sl.pn]
 	reply := func(p part) shard.Reply { return s.batches[p.sh].Ops[p.op].Reply }
 	for _, p := range parts {

@@ -106,21 +106,45 @@ func init() {
 	table["watch"].FirstKey, table["watch"].LastKey, table["watch"].Step = 1, -1, 1
 }
 
-func add(c *Command) { table[c.Name] = c }
+func add(c *Command) {
+	table[c.Name] = c
+	h := nameHash([]byte(c.Name))
+	for i := h; ; i = (i + 1) & (len(fastTable) - 1) {
+		if fastTable[i] == nil {
+			fastTable[i] = c
+			return
+		}
+	}
+}
+
+// fastTable is the command table as an open-addressed array keyed by
+// nameHash: looking a name up costs a few multiplications and one compare,
+// which matters when every pipelined command starts with it.
+var fastTable [1024]*Command
+
+// nameHash hashes a command name case-insensitively (ASCII).
+func nameHash(name []byte) int {
+	var h uint64 = uint64(len(name))
+	for _, c := range name {
+		h = (h ^ uint64(c|0x20)) * 0x100000001b3
+	}
+	return int((h * 0x9E3779B97F4A7C15) >> (64 - 10))
+}
 
 // lookup finds a command by name in any letter case without allocating.
 func lookup(name []byte) *Command {
-	var buf [24]byte
-	if len(name) > len(buf) {
+	if len(name) > 24 {
 		return nil
 	}
-	for i, c := range name {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	for i := nameHash(name); ; i = (i + 1) & (len(fastTable) - 1) {
+		c := fastTable[i]
+		if c == nil {
+			return nil
 		}
-		buf[i] = c
+		if len(c.Name) == len(name) && equalFold(name, c.Name) {
+			return c
+		}
 	}
-	return table[string(buf[:len(name)])]
 }
 
 // Lookup returns the table entry of a command name (any case), or nil. The

@@ -119,13 +119,15 @@ func (s *Session) runLeased(args [][]byte) shard.Reply {
 		}
 	}
 	s.resetOps()
-	s.plan(c, args)
+	s.plan(c, args, 0)
 	for sh, b := range s.batches {
 		if len(b.Ops) != 0 {
 			s.tx.leases[sh].Run(b)
 		}
 	}
-	return s.merge(&s.slots[0])
+	var out shard.Reply
+	s.merge(&s.slots[0], &out)
+	return out
 }
 
 // barrier runs a command that must see every earlier command of the

@@ -15,12 +15,12 @@ const (
 
 // Expire: EXPIRE key seconds [NX|XX|GT|LT].
 func Expire(ks *Keyspace, args [][]byte) Reply {
-	return expireGeneric(ks, args, ks.now, true, ErrInvalidExpireExpire)
+	return expireGeneric(ks, args, ks.Now(), true, ErrInvalidExpireExpire)
 }
 
 // PExpire: PEXPIRE key milliseconds [NX|XX|GT|LT].
 func PExpire(ks *Keyspace, args [][]byte) Reply {
-	return expireGeneric(ks, args, ks.now, false, ErrInvalidExpirePExpire)
+	return expireGeneric(ks, args, ks.Now(), false, ErrInvalidExpirePExpire)
 }
 
 // ExpireAt: EXPIREAT key unix-seconds [NX|XX|GT|LT].
@@ -95,7 +95,7 @@ func expireGeneric(ks *Keyspace, args [][]byte, base int64, seconds bool, bad Re
 		flags&expLT != 0 && cur != 0 && when >= cur:
 		return Int(0)
 	}
-	if when <= ks.now {
+	if when <= ks.Now() {
 		ks.remove(args[1])
 	} else {
 		ks.setTTL(e, when)
@@ -125,7 +125,7 @@ func ttlGeneric(ks *Keyspace, key []byte, ms, abs bool) Reply {
 	}
 	t := e.expireAt
 	if !abs {
-		t -= ks.now
+		t -= ks.Now()
 	}
 	t = max(t, 0)
 	if !ms {

@@ -128,7 +128,7 @@ func setGeneric(ks *Keyspace, key, val []byte, o setOpts, bad Reply) Reply {
 	if o.flags&optExpire != 0 {
 		var r Reply
 		var ok bool
-		if at, r, ok = o.when(ks.now, bad); !ok {
+		if at, r, ok = o.when(ks.Now(), bad); !ok {
 			return r
 		}
 	}
@@ -213,13 +213,13 @@ func GetEx(ks *Keyspace, args [][]byte) Reply {
 	var at int64
 	if o.flags&optExpire != 0 {
 		var r Reply
-		if at, r, ok = o.when(ks.now, ErrInvalidExpireGetEx); !ok {
+		if at, r, ok = o.when(ks.Now(), ErrInvalidExpireGetEx); !ok {
 			return r
 		}
 	}
 	r := ks.bulk(e.val)
 	switch {
-	case o.flags&(optEXAT|optPXAT) != 0 && at <= ks.now:
+	case o.flags&(optEXAT|optPXAT) != 0 && at <= ks.Now():
 		ks.remove(args[1]) // an absolute time already past deletes the key
 	case at != 0:
 		ks.setTTL(e, at)

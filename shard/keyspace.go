@@ -17,7 +17,8 @@ import (
 type Keyspace struct {
 	d       *dict
 	ttl     []int32 // handles of the entries that have a TTL; entry.ttlPos indexes it (1-based)
-	now     int64   // unix ms, refreshed once per batch (Redis caches the time per command)
+	now     int64   // unix ms, read at most once per batch (Redis caches the time per command)
+	nowOK   bool    // now is valid for the current batch
 	clock   func() time.Time
 	arena   []byte // bulk reply bytes of the batch being executed
 	watched map[string][]*Watch
@@ -57,11 +58,19 @@ func NewKeyspace(clock func() time.Time) *Keyspace {
 	return ks
 }
 
-// Tick refreshes the keyspace's cached time. The shard calls it once per batch.
-func (ks *Keyspace) Tick() { ks.now = ks.clock().UnixMilli() }
+// Tick invalidates the keyspace's cached time; the next Now reads the
+// clock. The shard calls it once per batch, so a batch that never looks at
+// a TTL never reads the clock (a clock read is not free on every machine).
+func (ks *Keyspace) Tick() { ks.nowOK = false }
 
-// Now is the cached time in unix milliseconds.
-func (ks *Keyspace) Now() int64 { return ks.now }
+// Now is the time in unix milliseconds, cached for the current batch.
+func (ks *Keyspace) Now() int64 {
+	if !ks.nowOK {
+		ks.now = ks.clock().UnixMilli()
+		ks.nowOK = true
+	}
+	return ks.now
+}
 
 // Len is the number of keys, including expired ones not yet reclaimed.
 func (ks *Keyspace) Len() int { return ks.d.len() }
@@ -102,7 +111,7 @@ func (ks *Keyspace) bulkAppend(fn func([]byte) []byte) Reply {
 
 // expired reports whether e's TTL has passed.
 func (ks *Keyspace) expired(e *entry) bool {
-	return e.expireAt != 0 && e.expireAt <= ks.now
+	return e.expireAt != 0 && e.expireAt <= ks.Now()
 }
 
 // lookup returns the live entry of key, or nil. An expired entry found on

@@ -95,10 +95,12 @@ type Config struct {
 // Shard is one goroutine owning one Keyspace. Other goroutines talk to it
 // only through Send.
 type Shard struct {
-	id  int
-	ks  *Keyspace
-	mb  *actor.Mailbox[*Batch]
-	cfg Config
+	id       int
+	ks       *Keyspace
+	mb       *actor.Mailbox[*Batch]
+	cfg      Config
+	stopping atomic.Bool
+	tickDue  atomic.Bool
 }
 
 // New returns a shard that is not running yet.
@@ -112,7 +114,8 @@ func New(id int, cfg Config) *Shard {
 // ID is the shard's index.
 func (s *Shard) ID() int { return s.id }
 
-// Start runs the shard's loop on a goroutine of g.
+// Start runs the shard's loop on a goroutine of g. The loop returns after
+// Stop, not when g stops: call Stop on every shard, then g.Wait.
 func (s *Shard) Start(g *actor.Group) error { return g.Go(s.loop) }
 
 // Send queues b. It reports false when the shard has stopped; b was not
@@ -122,27 +125,50 @@ func (s *Shard) Send(b *Batch) bool { return s.mb.Push(b) }
 // QueueLen is the number of batches waiting (for metrics).
 func (s *Shard) QueueLen() int { return s.mb.Len() }
 
-func (s *Shard) loop(quit <-chan struct{}) {
-	tick := time.NewTicker(s.cfg.ActiveExpireInterval)
-	defer tick.Stop()
-	budget := s.cfg.ActiveExpireInterval / 40 // Redis: 25% of a 100ms cycle is the slow cap; stay well below
+// loop is the shard goroutine. Its only blocking point is one plain channel
+// receive: the expiry timer and Stop reach it as mailbox wake-ups with a
+// flag, which keeps the per-batch hand-off cheaper than a select.
+func (s *Shard) loop(<-chan struct{}) {
+	interval := s.cfg.ActiveExpireInterval
+	budget := interval / 40 // stay far below Redis's 25% slow-cycle cap
+	var timer *time.Timer
+	timer = time.AfterFunc(interval, func() {
+		if s.stopping.Load() {
+			return
+		}
+		s.tickDue.Store(true)
+		s.mb.Wake()
+		timer.Reset(interval)
+	})
+	defer timer.Stop()
 	var buf []*Batch
 	for {
-		select {
-		case <-s.mb.Ready():
+		<-s.mb.Ready()
+		if s.stopping.Load() {
 			buf = s.mb.Drain(buf)
 			for _, b := range buf {
-				s.handle(b)
+				s.handle(b) // accepted before the stop: finish them
 			}
-		case <-tick.C:
-			s.ks.ActiveExpire(budget)
-		case <-quit:
 			for _, b := range s.mb.Close() {
 				s.fail(b)
 			}
 			return
 		}
+		if s.tickDue.Swap(false) {
+			s.ks.ActiveExpire(budget)
+		}
+		buf = s.mb.Drain(buf)
+		for _, b := range buf {
+			s.handle(b)
+		}
 	}
+}
+
+// Stop makes the shard finish the batches it has and return; batches sent
+// afterwards fail. Safe for concurrent use; idempotent.
+func (s *Shard) Stop() {
+	s.stopping.Store(true)
+	s.mb.Wake()
 }
 
 func (s *Shard) handle(b *Batch) {
