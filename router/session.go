@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"runtime"
 	"slices"
 
 	"github.com/memshard/memshard/shard"
@@ -291,6 +292,17 @@ func (s *Session) dispatch(ctx context.Context) {
 // batches still belong to the shards, so it takes new ones and fails the
 // pipeline.
 func (s *Session) wait(ctx context.Context, n int) {
+	// Yield a few times before blocking: a shard usually answers within a
+	// scheduling quantum, and a goroutine that never parks spares the
+	// runtime a thread wake-up on each side.
+	for spin := 0; n > 0 && spin < waitSpins; spin++ {
+		select {
+		case <-s.done:
+			n--
+		default:
+			runtime.Gosched()
+		}
+	}
 	if ctx.Done() == nil { // context.Background: a plain receive is cheaper than select
 		for ; n > 0; n-- {
 			<-s.done
@@ -306,6 +318,9 @@ func (s *Session) wait(ctx context.Context, n int) {
 		}
 	}
 }
+
+// waitSpins is how many times wait yields before it blocks.
+const waitSpins = 16
 
 // abandon gives the in-flight batches up to the shards and starts afresh.
 func (s *Session) abandon(err error) {
