@@ -193,8 +193,8 @@ func checkScan(args [][]byte) (shard.Reply, bool) {
 		}
 		switch {
 		case equalFold(args[i], "count"):
-			n, err := strconv.ParseInt(string(args[i+1]), 10, 64)
-			if err != nil {
+			n, ok := shard.ParseInt(args[i+1])
+			if !ok {
 				return shard.ErrNotInt, true
 			}
 			if n < 1 {
@@ -216,7 +216,7 @@ func scanCompound(x *leased, args [][]byte) shard.Reply {
 	var opts [][]byte
 	for i := 2; i+1 < len(args); i += 2 {
 		if equalFold(args[i], "count") {
-			count, _ = strconv.ParseInt(string(args[i+1]), 10, 64)
+			count, _ = shard.ParseInt(args[i+1])
 			continue
 		}
 		opts = append(opts, args[i], args[i+1])

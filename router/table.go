@@ -186,19 +186,6 @@ func lowerName(b []byte) []byte {
 	return out
 }
 
-// equalFold compares an argument with a lower-case ASCII word.
-func equalFold(b []byte, word string) bool {
-	if len(b) != len(word) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != word[i] {
-			return false
-		}
-	}
-	return true
-}
+// equalFold compares an argument with a lower-case ASCII word the way Redis
+// does (case-insensitive, the argument read up to a NUL byte).
+func equalFold(b []byte, word string) bool { return shard.EqualFold(b, word) }

@@ -15,6 +15,14 @@ const maxStringLen = 512 << 20
 // parseInt parses b as Redis's string2ll does: an optional '-', then decimal
 // digits without leading zeros ("0" alone excepted), at most 20 bytes, no
 // '+', no spaces, within int64.
+// ParseInt parses a Redis integer argument strictly, as Redis's string2ll
+// does: optional minus, no plus, no leading zeros, no "-0", within int64.
+func ParseInt(b []byte) (int64, bool) { return parseInt(b) }
+
+// EqualFold reports whether an option argument names word (ASCII, any case),
+// reading the argument as Redis does, up to a NUL byte.
+func EqualFold(b []byte, word string) bool { return eqFold(b, word) }
+
 func parseInt(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false
@@ -57,6 +65,10 @@ func parseInt(b []byte) (int64, bool) {
 // eqFold reports whether b equals word ignoring ASCII case only, as Redis's
 // strcasecmp does (bytes.EqualFold would also fold Unicode: "\u212a" is "K").
 func eqFold(b []byte, word string) bool {
+	// Redis compares option names with strcasecmp: a NUL ends the argument.
+	if len(b) > len(word) && b[len(word)] == 0 {
+		b = b[:len(word)]
+	}
 	if len(b) != len(word) {
 		return false
 	}

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -131,16 +132,18 @@ func (s *Shard) QueueLen() int { return s.mb.Len() }
 func (s *Shard) loop(<-chan struct{}) {
 	interval := s.cfg.ActiveExpireInterval
 	budget := interval / 40 // stay far below Redis's 25% slow-cycle cap
-	var timer *time.Timer
-	timer = time.AfterFunc(interval, func() {
+	var timer atomic.Pointer[time.Timer]
+	t := time.AfterFunc(time.Duration(math.MaxInt64), func() {
 		if s.stopping.Load() {
 			return
 		}
 		s.tickDue.Store(true)
 		s.mb.Wake()
-		timer.Reset(interval)
+		timer.Load().Reset(interval)
 	})
-	defer timer.Stop()
+	timer.Store(t)
+	t.Reset(interval)
+	defer t.Stop()
 	var buf []*Batch
 	for {
 		<-s.mb.Ready()
