@@ -8,12 +8,19 @@ import (
 // key positions follow Redis 7's COMMAND output.
 var table = map[string]*Command{}
 
+const (
+	w  = FlagWrite
+	ro = FlagReadOnly
+	f  = FlagFast
+)
+
 func init() {
-	const (
-		w  = FlagWrite
-		ro = FlagReadOnly
-		f  = FlagFast
-	)
+	addKeyCommands()
+	addServerCommands()
+}
+
+// addKeyCommands registers the commands that run on the shards of their keys.
+func addKeyCommands() {
 	single := func(name string, arity int, flags Flags, fn shard.Handler) {
 		add(&Command{Name: name, Arity: arity, Flags: flags, FirstKey: 1, LastKey: 1, Step: 1, kind: kindSingle, fn: fn})
 	}
@@ -56,7 +63,10 @@ func init() {
 	multi("unlink", -2, w|f, 1, shard.Del, mergeSum)
 	multi("exists", -2, ro|f, 1, shard.Exists, mergeSum)
 	multi("touch", -2, ro|f, 1, shard.Touch, mergeSum)
+}
 
+// addServerCommands registers fan-out, compound, local and session commands.
+func addServerCommands() {
 	fan := func(name string, arity int, flags Flags, fn shard.Handler, m merge) {
 		add(&Command{Name: name, Arity: arity, Flags: flags | FlagFanOut, kind: kindFanOut, fn: fn, merge: m})
 	}

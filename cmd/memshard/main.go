@@ -78,19 +78,9 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		Strs("not_served", []string{"http-addr", "resp-addr", "dir", "appendonly", "appendfsync", "requirepass", "token", "read-only-token", "maxmemory", "maxmemory-policy"}).
 		Msg("this build runs the engine only: listeners, persistence, auth and maxmemory are configured but not served yet; no client can connect and nothing is persisted")
 
-	if cfg.DumpDir != "" {
-		// The engine confines DUMP and IMPORT to this directory; give it an
-		// absolute path so the confinement does not depend on the cwd.
-		dir, err := filepath.Abs(cfg.DumpDir)
-		if err == nil {
-			err = os.MkdirAll(dir, 0o750)
-		}
-		if err != nil {
-			log.Error().Err(err).Str("dump_dir", cfg.DumpDir).Msg("cannot create dump-dir")
-			return 1
-		}
-		cfg.DumpDir = dir
-		opts.DumpDir = dir
+	if err := absDumpDir(&cfg, &opts); err != nil {
+		log.Error().Err(err).Str("dump_dir", cfg.DumpDir).Msg("cannot create dump-dir")
+		return 1
 	}
 
 	// Catch signals before Open, so one sent while starting still shuts
@@ -118,9 +108,14 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	ready.Msg("ready")
 
 	<-ctx.Done()
+	return shutdown(ctx, stop, log, db)
+}
 
-	// From here a second signal ends the process at once. Register before
-	// stop, so no signal falls through to the default action in between.
+// shutdown closes the engine after the first signal; from here a second
+// signal ends the process at once.
+func shutdown(ctx context.Context, stop context.CancelFunc, log zerolog.Logger, db *memshard.DB) int {
+	// Register before stop, so no signal falls through to the default
+	// action in between.
 	second := make(chan os.Signal, 1)
 	signal.Notify(second, os.Interrupt, syscall.SIGTERM)
 	stop()
@@ -131,13 +126,32 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	}()
 
 	log.Info().Str("cause", context.Cause(ctx).Error()).Msg("shutting down")
-	start = time.Now()
+	start := time.Now()
 	if err := db.Close(); err != nil {
 		log.Error().Err(err).Msg("closing the engine failed")
 		return 1
 	}
 	log.Info().Dur("shutdown_ms", time.Since(start)).Msg("stopped")
 	return 0
+}
+
+// absDumpDir makes the dump directory absolute and creates it: the engine
+// confines DUMP and IMPORT to it, and the confinement must not depend on
+// the working directory.
+func absDumpDir(cfg *Config, opts *memshard.Options) error {
+	if cfg.DumpDir == "" {
+		return nil
+	}
+	dir, err := filepath.Abs(cfg.DumpDir)
+	if err == nil {
+		err = os.MkdirAll(dir, 0o750)
+	}
+	if err != nil {
+		return err
+	}
+	cfg.DumpDir = dir
+	opts.DumpDir = dir
+	return nil
 }
 
 // newLogger builds the process logger. Console output is colored only when
