@@ -66,14 +66,24 @@ func checkName(name string) error {
 
 const dumpChunk = 512
 
-func dumpCompound(x *leased, args [][]byte) shard.Reply {
+// file returns the dump directory and the checked file name of a DUMP or
+// IMPORT, or the error reply.
+func file(x *leased, args [][]byte) (*dumper, string, shard.Reply, bool) {
 	d := x.s.r.dump
 	if d.root == nil {
-		return errNoDumpDir
+		return nil, "", errNoDumpDir, false
 	}
 	name := string(args[1])
 	if err := checkName(name); err != nil {
-		return shard.Error(err.Error())
+		return nil, "", shard.Error(err.Error()), false
+	}
+	return d, name, shard.Reply{}, true
+}
+
+func dumpCompound(x *leased, args [][]byte) shard.Reply {
+	d, name, rep, ok := file(x, args)
+	if !ok {
+		return rep
 	}
 	tmp := fmt.Sprintf("%s.tmp-%d-%d", name, os.Getpid(), d.seq.Add(1))
 	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
@@ -144,13 +154,9 @@ const importBatch = 256
 // pair, replying with the number of keys imported. A malformed file is
 // reported with its line, and nothing after that line is applied.
 func importCompound(x *leased, args [][]byte) shard.Reply {
-	d := x.s.r.dump
-	if d.root == nil {
-		return errNoDumpDir
-	}
-	name := string(args[1])
-	if err := checkName(name); err != nil {
-		return shard.Error(err.Error())
+	d, name, rep, ok := file(x, args)
+	if !ok {
+		return rep
 	}
 	f, err := d.root.Open(name)
 	if err != nil {

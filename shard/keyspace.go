@@ -116,22 +116,14 @@ func (ks *Keyspace) expired(e *entry) bool {
 
 // lookup returns the live entry of key, or nil. An expired entry found on
 // the way is removed (lazy expiry).
-func (ks *Keyspace) lookup(key []byte) *entry {
-	c := ks.d.find(key)
-	if c == 0 {
-		return nil
-	}
-	e := ks.d.at(c)
-	if ks.expired(e) {
-		ks.expire(e)
-		return nil
-	}
-	return e
-}
+func (ks *Keyspace) lookup(key []byte) *entry { return ks.live(ks.d.find(key)) }
 
 // lookupString is lookup for a key held as a string (no conversion).
-func (ks *Keyspace) lookupString(key string) *entry {
-	c := ks.d.findString(key)
+func (ks *Keyspace) lookupString(key string) *entry { return ks.live(ks.d.findString(key)) }
+
+// live returns the entry of handle c unless it is absent (0) or expired, in
+// which case an expired entry is removed.
+func (ks *Keyspace) live(c int32) *entry {
 	if c == 0 {
 		return nil
 	}
