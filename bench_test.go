@@ -12,8 +12,12 @@ import (
 
 const benchKeys = 100_000
 
-func benchDB(b *testing.B) *memshard.DB {
-	db, err := memshard.Open(memshard.DefaultOptions())
+func benchDB(b *testing.B) *memshard.DB { return benchDBShards(b, 0) }
+
+func benchDBShards(b *testing.B, shards int) *memshard.DB {
+	o := memshard.DefaultOptions()
+	o.Shards = shards
+	db, err := memshard.Open(o)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -70,8 +74,10 @@ func BenchmarkSet(b *testing.B) {
 
 // benchBatched runs batches of 64 commands through a Pipeline per goroutine;
 // ns/op is per command.
-func benchBatched(b *testing.B, cmd string) {
-	db := benchDB(b)
+func benchBatched(b *testing.B, cmd string) { benchBatchedShards(b, cmd, 0) }
+
+func benchBatchedShards(b *testing.B, cmd string, shards int) {
+	db := benchDBShards(b, shards)
 	ks := keyNames()
 	ctx := context.Background()
 	name, val := []byte(cmd), []byte("fedcba9876543210")
@@ -101,3 +107,13 @@ func benchBatched(b *testing.B, cmd string) {
 
 func BenchmarkBatchedGet(b *testing.B) { benchBatched(b, "GET") }
 func BenchmarkBatchedSet(b *testing.B) { benchBatched(b, "SET") }
+
+// BenchmarkShardCount runs the batched GET and SET at several shard counts,
+// to choose the default (DefaultShards) by measurement.
+func BenchmarkShardCount(b *testing.B) {
+	for _, n := range []int{1, 2, 4, 8} {
+		for _, cmd := range []string{"GET", "SET"} {
+			b.Run(cmd+"/shards="+strconv.Itoa(n), func(b *testing.B) { benchBatchedShards(b, cmd, n) })
+		}
+	}
+}

@@ -436,6 +436,15 @@ var diffCases = []struct {
 		INCRBYFLOAT v 1
 		TTL v
 	`},
+	{"incrbyfloat-inf-with-nul", `
+		# strtold stops at a NUL: "inf\0..." is not a float (found by -diff.long).
+		SET k inf
+		SETRANGE k 5 x
+		INCRBYFLOAT k 1
+		INCRBYFLOAT k 0
+		SET k -inf
+		INCRBYFLOAT k 1
+	`},
 	{"incrbyfloat-errors", `
 		SET f 1
 		INCRBYFLOAT f 1e308

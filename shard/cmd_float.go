@@ -43,7 +43,9 @@ func parseLongDouble(b []byte) (ldouble, bool) {
 		neg = b[0] == '-'
 		b = b[1:]
 	}
-	if eqFold(b, "INF") || eqFold(b, "INFINITY") {
+	// Whole-string match (strtold must consume all of b): eqFold's NUL rule
+	// for option names does not apply to numbers.
+	if len(b) == 3 && eqFold(b, "INF") || len(b) == 8 && eqFold(b, "INFINITY") {
 		if neg {
 			return ldouble{inf: -1}, true
 		}

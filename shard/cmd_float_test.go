@@ -145,3 +145,17 @@ func TestParseLongDoubleLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestIncrByFloatInfWithNUL pins what the differential test found: "inf"
+// followed by NUL bytes is not a float (strtold stops at the NUL, and Redis
+// requires it to consume the whole value).
+func TestIncrByFloatInfWithNUL(t *testing.T) {
+	ks := NewKeyspace(nil)
+	Set(ks, [][]byte{[]byte("set"), []byte("k"), []byte("inf\x00\x00")})
+	if r := IncrByFloat(ks, [][]byte{[]byte("incrbyfloat"), []byte("k"), []byte("1")}); r.String() != "(error) ERR value is not a valid float" {
+		t.Fatalf("got %s", r)
+	}
+	if r := IncrByFloat(ks, [][]byte{[]byte("incrbyfloat"), []byte("k"), []byte("inf\x00")}); r.String() != "(error) ERR value is not a valid float" {
+		t.Fatalf("increment: got %s", r)
+	}
+}
