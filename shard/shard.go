@@ -85,6 +85,10 @@ func (l *Lease) Run(b *Batch) {
 // Release returns the shard to its mailbox.
 func (l *Lease) Release() { l.work <- nil }
 
+// prefetch enables the batch's first pass that touches every key's bucket
+// and entry before the commands run (see dict.touch).
+var prefetch = true
+
 // Config configures a shard.
 type Config struct {
 	// ActiveExpireInterval is the period of the active expiry cycle.
@@ -102,6 +106,7 @@ type Shard struct {
 	cfg      Config
 	stopping atomic.Bool
 	tickDue  atomic.Bool
+	sink     uint64 // keeps the prefetch loads of run from being optimised away
 }
 
 // New returns a shard that is not running yet.
@@ -187,6 +192,15 @@ func (s *Shard) run(b *Batch) {
 	ks := s.ks
 	ks.Tick()
 	ks.arena = b.Arena
+	if len(b.Ops) > 1 && prefetch {
+		var x uint64
+		for i := range b.Ops {
+			if a := b.Ops[i].Args; len(a) > 1 {
+				x += ks.d.touch(a[1])
+			}
+		}
+		s.sink = x
+	}
 	for i := range b.Ops {
 		op := &b.Ops[i]
 		op.Reply = op.Fn(ks, op.Args)
