@@ -86,7 +86,8 @@ func New(cfg Config) (*Router, error) {
 	}
 	r.dump = d
 	for i := 0; i < cfg.Shards; i++ {
-		s := shard.New(i, shard.Config{ActiveExpireInterval: cfg.ActiveExpireInterval, Clock: cfg.Clock})
+		s := shard.New(i, shard.Config{ActiveExpireInterval: cfg.ActiveExpireInterval, Clock: cfg.Clock,
+			Logger: cfg.Logger.With().Int("shard", i).Logger()})
 		r.shards = append(r.shards, s)
 		if err := s.Start(r.group); err != nil {
 			r.Close()

@@ -17,6 +17,7 @@ var (
 	ErrGTLTNX        = errReply("ERR GT and LT options at the same time are not compatible")
 	ErrInvalidCursor = errReply("ERR invalid cursor")
 	ErrShardStopped  = errReply("ERR server is shutting down")
+	ErrInternal      = errReply("ERR internal error while running the command (logged); the server keeps running")
 )
 
 func errReply(s string) Reply { return Reply{Kind: KindError, Str: []byte(s)} }

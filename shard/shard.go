@@ -2,8 +2,11 @@ package shard
 
 import (
 	"math"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/memshard/memshard/actor"
 )
@@ -95,6 +98,8 @@ type Config struct {
 	ActiveExpireInterval time.Duration
 	// Clock is the time source (time.Now when nil).
 	Clock func() time.Time
+	// Logger receives the shard's logs (a handler panic, with its stack).
+	Logger zerolog.Logger
 }
 
 // Shard is one goroutine owning one Keyspace. Other goroutines talk to it
@@ -201,13 +206,41 @@ func (s *Shard) run(b *Batch) {
 		}
 		s.sink = x
 	}
-	for i := range b.Ops {
-		op := &b.Ops[i]
-		op.Reply = op.Fn(ks, op.Args)
+	for i := 0; i < len(b.Ops); {
+		i = s.runFrom(b, i)
 	}
 	b.Arena = ks.arena
 	ks.arena = nil
 	b.Done <- b
+}
+
+// runFrom runs b.Ops[i:] and returns len(b.Ops). A handler that panics
+// (a bug) fails its own command with an error reply and is logged with its
+// stack; the shard and the other commands of the batch carry on.
+func (s *Shard) runFrom(b *Batch, i int) (next int) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.cfg.Logger.Error().Int("shard", s.id).Interface("panic", p).
+				Str("command", string(b.Ops[i].Args0())).Bytes("stack", debug.Stack()).
+				Msg("command handler panicked")
+			b.Ops[i].Reply = ErrInternal
+			next = i + 1
+		}
+	}()
+	ks := s.ks
+	for ; i < len(b.Ops); i++ {
+		op := &b.Ops[i]
+		op.Reply = op.Fn(ks, op.Args)
+	}
+	return i
+}
+
+// Args0 is the command name of an op, or nil.
+func (op *Op) Args0() []byte {
+	if len(op.Args) == 0 {
+		return nil
+	}
+	return op.Args[0]
 }
 
 // leased parks the shard for one holder until it releases the lease.
