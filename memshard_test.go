@@ -123,6 +123,22 @@ func TestTxAndSession(t *testing.T) {
 	if _, err := db.Tx().Do("SET", "a").Exec(ctx); err == nil {
 		t.Fatal("tx with a bad command ran")
 	}
+	// Commit: all or nothing.
+	db.Set(ctx, "n", []byte("1"), 0)
+	_, err = db.Tx().Do("INCR", "n").Do("SET", "fresh", "x").Do("INCR", "a").Commit(ctx)
+	var ce *memshard.CommitError
+	if !errors.As(err, &ce) || ce.Index != 2 || !errors.Is(err, memshard.ErrNotInteger) {
+		t.Fatalf("commit: %v", err)
+	}
+	if v, _ := db.Get(ctx, "n"); string(v) != "1" {
+		t.Fatalf("commit applied INCR: %s", v)
+	}
+	if n, _ := db.Exists(ctx, "fresh"); n != 0 {
+		t.Fatal("commit applied SET")
+	}
+	if reps, err := db.Tx().Do("INCR", "n").Do("GET", "n").Commit(ctx); err != nil || string(reps[1].Str) != "2" {
+		t.Fatalf("commit: %v %v", reps, err)
+	}
 	s := db.Session()
 	defer s.Close()
 	s.Do(ctx, "WATCH", "b")

@@ -2,6 +2,7 @@ package memshard
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/memshard/memshard/router"
 	"github.com/memshard/memshard/shard"
@@ -85,6 +86,46 @@ func (tx *Tx) Exec(ctx context.Context) ([]Reply, error) {
 	}
 	return out, first
 }
+
+// Commit runs the queued commands all or nothing: every command is checked
+// first, then they run with their shards reserved, and if any fails while
+// running (WRONGTYPE, not an integer …) every key already written is
+// restored. On failure the error is a *CommitError naming the command, and
+// the store is as before. FLUSHALL, CLEAR, DUMP, IMPORT and MULTI/EXEC/
+// WATCH cannot be part of such a batch.
+func (tx *Tx) Commit(ctx context.Context) ([]Reply, error) {
+	if tx.db.closed.Load() {
+		return nil, ErrClosed
+	}
+	c := newConn(tx.db.r)
+	defer c.s.Close()
+	cmds := make([][][]byte, len(tx.cmds))
+	for i, a := range tx.cmds {
+		cmds[i] = copyArgv(c.setArgs(a))
+	}
+	reps, failed, errRep := c.s.ExecAtomic(ctx, cmds)
+	if failed >= 0 {
+		return nil, &CommitError{Index: failed, Err: replyErr(errRep)}
+	}
+	out := make([]Reply, len(reps))
+	for i, r := range reps {
+		out[i] = r.Clone()
+	}
+	return out, nil
+}
+
+// CommitError says which command of a Tx.Commit failed; nothing was applied.
+type CommitError struct {
+	Index int   // position of the failing command in the Tx
+	Err   error // its *CommandError
+}
+
+func (e *CommitError) Error() string {
+	return "memshard: command " + strconv.Itoa(e.Index) + " of the transaction failed, nothing applied: " + e.Err.Error()
+}
+
+// Unwrap returns the command's error, so errors.Is(err, ErrWrongType) works.
+func (e *CommitError) Unwrap() error { return e.Err }
 
 func copyArgv(argv [][]byte) [][]byte {
 	out := make([][]byte, len(argv))

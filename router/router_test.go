@@ -425,10 +425,17 @@ func TestTransactionsAtomicAndIsolated(t *testing.T) {
 				}
 				from, to := accounts[rnd.IntN(len(accounts))], accounts[rnd.IntN(len(accounts))]
 				amt := strconv.Itoa(rnd.IntN(50))
-				reps := s.Exec(context.Background(), [][][]byte{argv("multi"), argv("decrby", from, amt), argv("incrby", to, amt), argv("exec")})
-				if reps[3].Kind != shard.KindArray {
-					t.Errorf("transfer: %s", reps[3])
-					return
+				if w%3 == 1 { // the all-or-nothing batch path
+					if _, failed, rep := s.ExecAtomic(context.Background(), [][][]byte{argv("decrby", from, amt), argv("incrby", to, amt)}); failed >= 0 {
+						t.Errorf("atomic transfer: %s", rep)
+						return
+					}
+				} else {
+					reps := s.Exec(context.Background(), [][][]byte{argv("multi"), argv("decrby", from, amt), argv("incrby", to, amt), argv("exec")})
+					if reps[3].Kind != shard.KindArray {
+						t.Errorf("transfer: %s", reps[3])
+						return
+					}
 				}
 				mu.Lock()
 				transfers++

@@ -1,0 +1,118 @@
+package router
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/memshard/memshard/shard"
+)
+
+// ExecAtomic runs cmds all or nothing: every command is validated first
+// (unknown command, arity, argument checks, commands a batch cannot undo),
+// then the batch runs with every shard it touches leased, so nothing
+// interleaves; if a command fails while running (WRONGTYPE, not an
+// integer …) the keys written so far are restored and the batch has no
+// effect. This is the contract of memstore's /v1/execute.
+//
+// On success it returns one reply per command (valid until the session's
+// next call) and failed == -1; otherwise failed is the index of the command
+// that failed and errRep its error.
+func (s *Session) ExecAtomic(ctx context.Context, cmds [][][]byte) (replies []shard.Reply, failed int, errRep shard.Reply) {
+	if s.multi {
+		return nil, 0, errAtomicInMulti
+	}
+	mark := make([]bool, len(s.batches))
+	for i, args := range cmds {
+		c, rep, ok := validateAtomic(args)
+		if !ok {
+			return nil, i, rep
+		}
+		s.need(c, args, mark)
+	}
+	for _, b := range s.batches {
+		b.Arena = b.Arena[:0]
+	}
+	s.scratch.Arena = s.scratch.Arena[:0]
+	if !s.tx.acquire(ctx, mark) {
+		return nil, 0, txnFailed(ctx)
+	}
+	defer s.tx.release()
+	var undo []saved
+	seen := map[string]bool{}
+	out := make([]shard.Reply, len(cmds))
+	for i, args := range cmds {
+		c := lookup(args[0])
+		if c.Flags&FlagWrite != 0 {
+			c.keys(args, func(pos int) {
+				if k := args[pos]; !seen[string(k)] {
+					seen[string(k)] = true
+					prev := s.tx.run(s.r.ShardOf(k), shard.Peek, [][]byte{peekName, k})
+					undo = append(undo, saved{key: append([]byte(nil), k...), prev: prev.Clone()})
+				}
+			})
+		}
+		out[i] = s.runLeased(args)
+		if out[i].IsError() {
+			rep := out[i].Clone()
+			s.rollback(undo)
+			return nil, i, rep
+		}
+	}
+	return out, -1, shard.Reply{}
+}
+
+// saved is a key's state before an atomic batch wrote it: a Peek reply.
+type saved struct {
+	key  []byte
+	prev shard.Reply
+}
+
+var (
+	peekName = []byte("peek")
+	putName  = []byte("put")
+	delName  = []byte("del")
+	replace  = []byte("replace")
+
+	errAtomicInMulti = shard.Error("ERR an atomic batch cannot run inside MULTI")
+)
+
+// rollback restores the saved keys, newest first.
+func (s *Session) rollback(undo []saved) {
+	for i := len(undo) - 1; i >= 0; i-- {
+		u := undo[i]
+		sh := s.r.ShardOf(u.key)
+		if u.prev.Kind != shard.KindArray {
+			s.tx.run(sh, shard.Del, [][]byte{delName, u.key})
+			continue
+		}
+		at := strconv.AppendInt(nil, u.prev.Arr[1].Int, 10)
+		s.tx.run(sh, shard.Put, [][]byte{putName, u.key, u.prev.Arr[0].Str, at, replace})
+	}
+}
+
+// validateAtomic checks one command of an atomic batch before anything runs.
+func validateAtomic(args [][]byte) (*Command, shard.Reply, bool) {
+	if len(args) == 0 {
+		return nil, errEmptyCommand, false
+	}
+	c := lookup(args[0])
+	switch {
+	case c == nil:
+		return nil, unknownCommand(args), false
+	case !c.arityOK(len(args)):
+		return nil, arityError(c.Name), false
+	case c.kind == kindSession:
+		return nil, shard.Error("ERR " + c.Name + " is not allowed in an atomic batch"), false
+	case c.Flags&FlagWrite != 0 && (c.Flags&FlagFanOut != 0 || c.FirstKey == 0):
+		// FLUSHALL, CLEAR, IMPORT: too wide to undo.
+		return nil, shard.Error("ERR " + c.Name + " is not allowed in an atomic batch"), false
+	case c.Flags&FlagAdmin != 0:
+		return nil, shard.Error("ERR " + c.Name + " is not allowed in an atomic batch"), false
+	}
+	if c.check != nil {
+		if rep, bad := c.check(args); bad {
+			return nil, rep, false
+		}
+	}
+	return c, shard.Reply{}, true
+}
