@@ -37,6 +37,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/memshard/memshard"
+	"github.com/memshard/memshard/transport/resp"
 )
 
 // version is set at link time: -ldflags "-X main.version=v1.2.3".
@@ -75,8 +76,8 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	}
 	logConfig(log, &cfg)
 	log.Info().
-		Strs("not_served", []string{"http-addr", "resp-addr", "dir", "appendonly", "appendfsync", "requirepass", "token", "read-only-token", "maxmemory", "maxmemory-policy"}).
-		Msg("this build runs the engine only: listeners, persistence, auth and maxmemory are configured but not served yet; no client can connect and nothing is persisted")
+		Strs("not_served", []string{"http-addr", "dir", "appendonly", "appendfsync", "token", "read-only-token", "maxmemory", "maxmemory-policy"}).
+		Msg("this build serves RESP only: HTTP, persistence, tokens and maxmemory are configured but not served yet; nothing is persisted")
 
 	if err := absDumpDir(&cfg, &opts); err != nil {
 		log.Error().Err(err).Str("dump_dir", cfg.DumpDir).Msg("cannot create dump-dir")
@@ -97,7 +98,17 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	srv, err := startRESP(cfg, db, log)
+	if err != nil {
+		log.Error().Err(err).Str("resp_addr", cfg.RESPAddr).Msg("cannot start the RESP listener")
+		db.Close()
+		return 1
+	}
+
 	ready := log.Info().Int("shards", db.Shards()).Str("dump_dir", cfg.DumpDir).Dur("open_ms", time.Since(start))
+	if srv != nil {
+		ready = ready.Str("resp_addr", srv.Addr().String())
+	}
 	sizeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	if n, err := db.DBSize(sizeCtx); err != nil {
 		log.Warn().Err(err).Msg("DBSIZE failed")
@@ -108,12 +119,29 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	ready.Msg("ready")
 
 	<-ctx.Done()
-	return shutdown(ctx, stop, log, db)
+	return shutdown(ctx, stop, log, srv, db)
+}
+
+// startRESP starts the RESP listener unless --resp-addr is empty; it
+// returns once the listener is bound.
+func startRESP(cfg Config, db *memshard.DB, log zerolog.Logger) (*resp.Server, error) {
+	if cfg.RESPAddr == "" {
+		return nil, nil
+	}
+	rc := resp.DefaultConfig()
+	rc.Addr = cfg.RESPAddr
+	rc.RequirePass = cfg.RequirePass
+	rc.Logger = log.With().Str("component", "resp").Logger()
+	srv := resp.New(db.Router(), rc)
+	if _, err := srv.Start(); err != nil {
+		return nil, err
+	}
+	return srv, nil
 }
 
 // shutdown closes the engine after the first signal; from here a second
 // signal ends the process at once.
-func shutdown(ctx context.Context, stop context.CancelFunc, log zerolog.Logger, db *memshard.DB) int {
+func shutdown(ctx context.Context, stop context.CancelFunc, log zerolog.Logger, srv *resp.Server, db *memshard.DB) int {
 	// Register before stop, so no signal falls through to the default
 	// action in between.
 	second := make(chan os.Signal, 1)
@@ -127,6 +155,9 @@ func shutdown(ctx context.Context, stop context.CancelFunc, log zerolog.Logger, 
 
 	log.Info().Str("cause", context.Cause(ctx).Error()).Msg("shutting down")
 	start := time.Now()
+	if srv != nil {
+		srv.Close() // stop accepting; running commands finish; connections close
+	}
 	if err := db.Close(); err != nil {
 		log.Error().Err(err).Msg("closing the engine failed")
 		return 1

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -165,7 +167,7 @@ func TestBinaryStartsAndStopsCleanly(t *testing.T) {
 
 	t.Run("json logs, SIGTERM", func(t *testing.T) {
 		dumps := filepath.Join(t.TempDir(), "dumps")
-		s := startServer(t, bin, "--dump-dir", dumps, "--log-format", "json", "--shards", "2")
+		s := startServer(t, bin, "--dump-dir", dumps, "--log-format", "json", "--shards", "2", "--resp-addr", "127.0.0.1:0")
 		s.waitOutput(t, `"message":"ready"`)
 
 		lines := map[string]map[string]any{}
@@ -183,7 +185,10 @@ func TestBinaryStartsAndStopsCleanly(t *testing.T) {
 		if cfg := lines["configuration"]; cfg == nil || cfg["http_addr"] != "127.0.0.1:8080" || cfg["requirepass"] != "unset" {
 			t.Errorf("configuration line %v", cfg)
 		}
-		if lines["this build runs the engine only"] == nil {
+		if addr, _ := lines["ready"]["resp_addr"].(string); !pingRESP(t, addr) {
+			t.Errorf("no PONG from the RESP listener at %q", addr)
+		}
+		if lines["this build serves RESP only"] == nil {
 			t.Errorf("no line saying what is not served yet; output:\n%s", s.out.String())
 		}
 		fi, err := os.Stat(dumps)
@@ -202,7 +207,7 @@ func TestBinaryStartsAndStopsCleanly(t *testing.T) {
 	})
 
 	t.Run("console logs, SIGINT", func(t *testing.T) {
-		s := startServer(t, bin, "--dump-dir", "dumps") // relative to the working directory
+		s := startServer(t, bin, "--dump-dir", "dumps", "--resp-addr", "127.0.0.1:0") // relative to the working directory
 		s.waitOutput(t, " ready ")
 		abs := filepath.Join(s.cmd.Dir, "dumps")
 		if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
@@ -230,4 +235,25 @@ func TestBinaryStartsAndStopsCleanly(t *testing.T) {
 			t.Errorf("exit %d, output %q", code, s.out.String())
 		}
 	})
+}
+
+// pingRESP sends PING to a RESP listener and reports whether it answered PONG.
+func pingRESP(t *testing.T, addr string) bool {
+	t.Helper()
+	if addr == "" {
+		return false
+	}
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Logf("dial %s: %v", addr, err)
+		return false
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := nc.Write([]byte("PING\r\n")); err != nil {
+		return false
+	}
+	buf := make([]byte, 7)
+	n, _ := io.ReadFull(nc, buf)
+	return string(buf[:n]) == "+PONG\r\n"
 }

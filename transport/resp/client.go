@@ -1,0 +1,72 @@
+package resp
+
+import (
+	"github.com/memshard/memshard/shard"
+)
+
+// cmdClient is CLIENT SETNAME|GETNAME|ID|SETINFO|REPLY|INFO|LIST|KILL|NO-EVICT|NO-TOUCH.
+func cmdClient(c *conn, args [][]byte) {
+	sub := args[1]
+	switch {
+	case eq(sub, "setname") && len(args) == 3:
+		if !validName(args[2]) {
+			c.reply(errBadName)
+			return
+		}
+		c.name = string(args[2])
+		c.reply(shard.OK())
+	case eq(sub, "getname") && len(args) == 2:
+		if c.name == "" {
+			c.reply(shard.Nil())
+			return
+		}
+		c.reply(shard.BulkString(c.name))
+	case eq(sub, "id") && len(args) == 2:
+		c.reply(shard.Int(c.id))
+	case eq(sub, "setinfo") && len(args) == 4:
+		switch {
+		case eq(args[2], "lib-name"):
+			if !validName(args[3]) {
+				c.reply(shard.Error("ERR lib-name cannot contain spaces, newlines or special characters."))
+				return
+			}
+			c.libName = string(args[3])
+		case eq(args[2], "lib-ver"):
+			if !validName(args[3]) {
+				c.reply(shard.Error("ERR lib-ver cannot contain spaces, newlines or special characters."))
+				return
+			}
+			c.libVer = string(args[3])
+		default:
+			c.reply(shard.Error("ERR Unrecognized option '" + string(args[2]) + "'"))
+			return
+		}
+		c.reply(shard.OK())
+	case eq(sub, "reply") && len(args) == 3:
+		switch {
+		case eq(args[2], "on"):
+			c.replyMode = replyOn
+			c.reply(shard.OK())
+		case eq(args[2], "off"):
+			c.replyMode = replyOff
+		case eq(args[2], "skip"):
+			c.replyMode = replySkip
+		default:
+			c.reply(shard.ErrSyntax)
+		}
+	case eq(sub, "list"):
+		cmdClientList(c, args)
+	case eq(sub, "info"):
+		cmdClientInfo(c, args)
+	case eq(sub, "kill") && len(args) >= 3:
+		cmdClientKill(c, args)
+	case (eq(sub, "no-evict") || eq(sub, "no-touch")) && len(args) == 3:
+		if !eq(args[2], "on") && !eq(args[2], "off") {
+			c.reply(shard.ErrSyntax)
+			return
+		}
+		c.reply(shard.OK())
+	default:
+		c.reply(shard.Error("ERR unknown subcommand or wrong number of arguments for '" + string(sub) + "'. Try CLIENT HELP."))
+	}
+}

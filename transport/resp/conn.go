@@ -1,0 +1,219 @@
+package resp
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"github.com/memshard/memshard/router"
+	"github.com/memshard/memshard/shard"
+)
+
+const (
+	readBufSize  = 16 << 10 // initial read buffer
+	keepBufSize  = 64 << 10 // a buffer grown past this is dropped when idle
+	writeBufSize = 16 << 10
+)
+
+// reply modes of CLIENT REPLY.
+const (
+	replyOn = iota
+	replyOff
+	replySkip
+)
+
+// conn is one client connection: its read buffer, parser, router session and
+// connection state. Only its own goroutine touches it, except that Close
+// and CLIENT KILL close nc.
+type conn struct {
+	s       *Server
+	nc      net.Conn
+	id      int64
+	sess    *router.Session
+	parser  *Parser
+	in      []byte
+	start   int // unparsed input is in[start:end]
+	end     int
+	out     []byte
+	proto   int
+	authed  bool
+	created time.Time
+	lastCmd time.Time
+	cmdName string
+
+	name, libName, libVer string
+	replyMode             int
+	closeAfter            bool     // QUIT, protocol error, CLIENT KILL of self
+	info                  connInfo // what CLIENT LIST shows other connections
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	c := &conn{
+		s:       s,
+		nc:      nc,
+		id:      s.nextID.Add(1),
+		sess:    s.r.NewSession(),
+		in:      make([]byte, readBufSize),
+		out:     make([]byte, 0, writeBufSize),
+		proto:   2,
+		authed:  s.cfg.RequirePass == "",
+		created: time.Now(),
+	}
+	lim := s.cfg.Limits
+	lim.Unauthenticated = !c.authed
+	c.parser = NewParser(lim)
+	c.lastCmd = c.created
+	return c
+}
+
+// serve is the connection's goroutine: read what is available, parse every
+// complete command, run them as one pipeline (one batch per shard), write
+// all replies with one write, repeat.
+func (c *conn) serve() {
+	defer func() {
+		c.sess.Close()
+		c.nc.Close()
+		c.s.forget(c)
+	}()
+	for {
+		if t := c.s.idleTimeout(); t > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(t))
+		}
+		n, err := c.nc.Read(c.in[c.end:])
+		if n > 0 {
+			c.end += n
+			c.s.stats.netIn.Add(int64(n))
+			if !c.process() {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// process handles the buffered input and reports whether to keep reading.
+func (c *conn) process() bool {
+	cmds, used, need, perr := c.parser.Parse(c.in[c.start:c.end])
+	if len(cmds) > 0 {
+		c.lastCmd = time.Now()
+		c.handle(cmds)
+		c.publish(cmds[len(cmds)-1])
+	}
+	c.start += used
+	if perr != nil {
+		c.out = AppendError(c.out, perr.Error())
+		c.closeAfter = true
+		c.s.cfg.Logger.Debug().Int64("client", c.id).Str("error", perr.Error()).Msg("protocol error; closing")
+	}
+	if len(c.out) > 0 && !c.flush() {
+		return false
+	}
+	if c.closeAfter {
+		return false
+	}
+	return c.makeRoom(need)
+}
+
+// flush writes the pending replies with one write.
+func (c *conn) flush() bool {
+	n, err := c.nc.Write(c.out)
+	c.s.stats.netOut.Add(int64(n))
+	if cap(c.out) > keepBufSize {
+		c.out = make([]byte, 0, writeBufSize)
+	} else {
+		c.out = c.out[:0]
+	}
+	return err == nil
+}
+
+// makeRoom prepares the read buffer for more input: it drops what was
+// parsed, and grows the buffer when a command needs more room than is left,
+// up to the query buffer limit.
+func (c *conn) makeRoom(need int) bool {
+	if c.start == c.end {
+		c.start, c.end = 0, 0
+		if len(c.in) > keepBufSize {
+			c.in = make([]byte, readBufSize)
+		}
+	}
+	free := len(c.in) - c.end
+	if free > 0 && free >= need {
+		return true
+	}
+	if c.start > 0 { // move the partial command to the front
+		c.end = copy(c.in, c.in[c.start:c.end])
+		c.start = 0
+		if len(c.in)-c.end >= max(need, 1) {
+			return true
+		}
+	}
+	want := max(2*len(c.in), c.end+need)
+	if want > c.s.cfg.MaxQueryBuf {
+		if c.end+need > c.s.cfg.MaxQueryBuf {
+			c.s.cfg.Logger.Warn().Int64("client", c.id).Int("qbuf", c.end+need).
+				Msg("closing client that reached max query buffer length")
+			return false
+		}
+		want = c.s.cfg.MaxQueryBuf
+	}
+	grown := make([]byte, want)
+	copy(grown, c.in[:c.end])
+	c.in = grown
+	return true
+}
+
+// handle runs a parsed pipeline. Runs of ordinary commands go to the
+// router as one Exec (batched per shard); connection commands (AUTH, HELLO,
+// CLIENT, …) are answered here, in order.
+func (c *conn) handle(cmds [][][]byte) {
+	c.s.stats.commands.Add(int64(len(cmds)))
+	from := 0
+	for i, args := range cmds {
+		h := connCommand(args[0])
+		if h == nil && c.authed {
+			continue
+		}
+		c.run(cmds[from:i])
+		from = i + 1
+		switch {
+		case h == nil || !c.authed && !h.noAuth:
+			c.reply(errNoAuth)
+		case c.sess.InMulti() && !h.inMulti:
+			c.reply(shard.Error("ERR Command not allowed inside a transaction"))
+		case !h.arityOK(len(args)):
+			c.reply(shard.Error("ERR wrong number of arguments for '" + h.name + "' command"))
+		default:
+			h.fn(c, args)
+		}
+		if c.closeAfter {
+			return
+		}
+	}
+	c.run(cmds[from:])
+}
+
+// run executes ordinary commands through the router session.
+func (c *conn) run(cmds [][][]byte) {
+	if len(cmds) == 0 {
+		return
+	}
+	for _, r := range c.sess.Exec(context.Background(), cmds) {
+		c.reply(r)
+	}
+}
+
+// reply encodes one reply, honouring CLIENT REPLY.
+func (c *conn) reply(r shard.Reply) {
+	switch c.replyMode {
+	case replyOff:
+		return
+	case replySkip:
+		c.replyMode = replyOn
+		return
+	}
+	c.out = AppendReply(c.out, r, c.proto)
+}
+
+var errNoAuth = shard.Error("NOAUTH Authentication required.")

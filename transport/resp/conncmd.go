@@ -1,0 +1,229 @@
+package resp
+
+import (
+	"crypto/subtle"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/memshard/memshard/shard"
+)
+
+// connCmd is a command answered by the connection itself rather than the
+// router: authentication, protocol, client and server introspection.
+type connCmd struct {
+	name    string
+	arity   int  // Redis convention: n exactly, -n at least n
+	noAuth  bool // allowed before AUTH (AUTH, HELLO, QUIT, RESET)
+	inMulti bool // allowed while a MULTI is open
+	fn      func(c *conn, args [][]byte)
+}
+
+func (h *connCmd) arityOK(n int) bool {
+	if h.arity >= 0 {
+		return n == h.arity
+	}
+	return n >= -h.arity
+}
+
+var connTable = map[string]*connCmd{}
+
+func init() {
+	for _, h := range []*connCmd{
+		{name: "auth", arity: -2, noAuth: true, fn: cmdAuth},
+		{name: "hello", arity: -1, noAuth: true, fn: cmdHello},
+		{name: "quit", arity: -1, noAuth: true, inMulti: true, fn: cmdQuit},
+		{name: "reset", arity: 1, noAuth: true, inMulti: true, fn: cmdReset},
+		{name: "select", arity: 2, fn: cmdSelect},
+		{name: "client", arity: -2, fn: cmdClient},
+		{name: "wait", arity: 3, fn: func(c *conn, args [][]byte) { c.reply(shard.Int(0)) }},
+		{name: "cluster", arity: -2, fn: cmdNoCluster},
+		{name: "readonly", arity: 1, fn: cmdNoCluster},
+		{name: "readwrite", arity: 1, fn: cmdNoCluster},
+		{name: "debug", arity: -2, fn: cmdDebug},
+		{name: "command", arity: -1, fn: cmdCommand},
+		{name: "config", arity: -2, fn: cmdConfig},
+		{name: "info", arity: -1, fn: cmdInfo},
+	} {
+		connTable[h.name] = h
+	}
+}
+
+// connCommand returns the connection command named by name (any case), or nil.
+func connCommand(name []byte) *connCmd {
+	var buf [16]byte
+	if len(name) > len(buf) {
+		return nil
+	}
+	for i, ch := range name {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		buf[i] = ch
+	}
+	return connTable[string(buf[:len(name)])]
+}
+
+func eq(b []byte, word string) bool { return shard.EqualFold(b, word) }
+
+var (
+	errNoPassword = shard.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+	errWrongPass  = shard.Error("WRONGPASS invalid username-password pair or user is disabled.")
+	errNoCluster  = shard.Error("ERR This instance has cluster support disabled")
+)
+
+// authenticate checks user and password as Redis's default user does.
+func (c *conn) authenticate(user, pass []byte) shard.Reply {
+	want := c.s.cfg.RequirePass
+	if user == nil && want == "" {
+		return errNoPassword
+	}
+	okUser := user == nil || string(user) == "default"
+	if want == "" && okUser { // AUTH default anything, no password set: Redis accepts
+		return shard.OK()
+	}
+	if !okUser || subtle.ConstantTimeCompare(pass, []byte(want)) != 1 {
+		return errWrongPass
+	}
+	if !c.authed {
+		c.authed = true
+		lim := c.s.cfg.Limits
+		c.parser.SetLimits(lim)
+	}
+	return shard.OK()
+}
+
+func cmdAuth(c *conn, args [][]byte) {
+	switch len(args) {
+	case 2:
+		c.reply(c.authenticate(nil, args[1]))
+	case 3:
+		c.reply(c.authenticate(args[1], args[2]))
+	default:
+		c.reply(shard.ErrSyntax)
+	}
+}
+
+// cmdHello is HELLO [protover [AUTH user pass] [SETNAME name]].
+func cmdHello(c *conn, args [][]byte) {
+	proto := c.proto
+	if len(args) > 1 {
+		v, err := strconv.Atoi(string(args[1]))
+		if err != nil {
+			c.reply(shard.Error("ERR Protocol version is not an integer or out of range"))
+			return
+		}
+		if v != 2 && v != 3 {
+			c.reply(shard.Error("NOPROTO unsupported protocol version"))
+			return
+		}
+		proto = v
+	}
+	var name []byte
+	setName := false
+	for i := 2; i < len(args); i++ {
+		switch {
+		case eq(args[i], "auth") && i+2 < len(args):
+			if r := c.authenticate(args[i+1], args[i+2]); r.IsError() {
+				c.reply(r)
+				return
+			}
+			i += 2
+		case eq(args[i], "setname") && i+1 < len(args):
+			name, setName = args[i+1], true
+			i++
+		default:
+			c.reply(shard.Error("ERR Syntax error in HELLO option '" + string(args[i]) + "'"))
+			return
+		}
+	}
+	if !c.authed {
+		c.reply(shard.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"))
+		return
+	}
+	if setName {
+		if !validName(name) {
+			c.reply(errBadName)
+			return
+		}
+		c.name = string(name)
+	}
+	c.proto = proto
+	c.reply(shard.Reply{Kind: shard.KindMap, Arr: []shard.Reply{
+		shard.BulkString("server"), shard.BulkString("redis"),
+		shard.BulkString("version"), shard.BulkString(RedisVersion),
+		shard.BulkString("proto"), shard.Int(int64(proto)),
+		shard.BulkString("id"), shard.Int(c.id),
+		shard.BulkString("mode"), shard.BulkString("standalone"),
+		shard.BulkString("role"), shard.BulkString("master"),
+		shard.BulkString("modules"), shard.Array([]shard.Reply{}),
+	}})
+}
+
+// RedisVersion is the Redis version whose commands and replies memshard
+// implements; HELLO and INFO report it so clients enable the right features.
+const RedisVersion = "7.0.15"
+
+func cmdQuit(c *conn, args [][]byte) {
+	c.reply(shard.OK())
+	c.closeAfter = true
+}
+
+func cmdReset(c *conn, args [][]byte) {
+	c.sess.Close()
+	c.sess = c.s.r.NewSession()
+	c.proto = 2
+	c.name = ""
+	c.replyMode = replyOn
+	if c.s.cfg.RequirePass != "" && c.authed {
+		c.authed = false
+		lim := c.s.cfg.Limits
+		lim.Unauthenticated = true
+		c.parser.SetLimits(lim)
+	}
+	c.reply(shard.Status("RESET"))
+}
+
+func cmdSelect(c *conn, args [][]byte) {
+	n, ok := shard.ParseInt(args[1])
+	switch {
+	case !ok || n < -1<<31 || n > 1<<31-1:
+		c.reply(shard.ErrNotInt)
+	case n < 0 || n >= 16:
+		c.reply(shard.Error("ERR DB index is out of range"))
+	case n != 0:
+		c.reply(shard.Error("ERR SELECT is not supported: memshard has one database (0)"))
+	default:
+		c.reply(shard.OK())
+	}
+}
+
+func cmdNoCluster(c *conn, args [][]byte) { c.reply(errNoCluster) }
+
+// cmdDebug supports DEBUG SLEEP (tests and tooling use it); other DEBUG
+// subcommands are refused.
+func cmdDebug(c *conn, args [][]byte) {
+	if eq(args[1], "sleep") && len(args) == 3 {
+		secs, err := strconv.ParseFloat(string(args[2]), 64)
+		if err != nil || secs < 0 || secs > 3600 {
+			c.reply(shard.Error("ERR value is not a valid float"))
+			return
+		}
+		time.Sleep(time.Duration(secs * float64(time.Second)))
+		c.reply(shard.OK())
+		return
+	}
+	c.reply(shard.Error("ERR DEBUG " + strings.ToUpper(string(args[1])) + " is not supported by memshard"))
+}
+
+var errBadName = shard.Error("ERR Client names cannot contain spaces, newlines or special characters.")
+
+// validName is Redis's rule for client names: printable ASCII, no spaces.
+func validName(b []byte) bool {
+	for _, ch := range b {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}

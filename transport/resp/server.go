@@ -1,0 +1,249 @@
+package resp
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/memshard/memshard/actor"
+	"github.com/memshard/memshard/router"
+)
+
+// Config configures a Server. Zero fields take the defaults of
+// DefaultConfig, which are Redis's.
+type Config struct {
+	// Addr is the TCP address to listen on, e.g. "127.0.0.1:6380".
+	Addr string
+	// TLS, when set, makes the listener speak TLS.
+	TLS *tls.Config
+	// RequirePass is the password AUTH must present; empty: no auth.
+	RequirePass string
+	// Limits bound requests (bulk length, multibulk count, inline length).
+	Limits Limits
+	// MaxQueryBuf bounds one client's unparsed input (client-query-buffer-limit).
+	MaxQueryBuf int
+	// MaxClients bounds concurrent connections (maxclients).
+	MaxClients int
+	// IdleTimeout closes a connection idle that long (timeout); 0: never.
+	IdleTimeout time.Duration
+	// Logger receives the server's logs.
+	Logger zerolog.Logger
+}
+
+// DefaultConfig returns Redis's defaults (bound to 127.0.0.1:6380).
+func DefaultConfig() Config {
+	return Config{
+		Addr:        "127.0.0.1:6380",
+		Limits:      DefaultLimits(),
+		MaxQueryBuf: 1 << 30,
+		MaxClients:  10000,
+	}
+}
+
+func (c *Config) fill() {
+	d := DefaultConfig()
+	if c.Limits == (Limits{}) {
+		c.Limits = d.Limits
+	}
+	if c.MaxQueryBuf <= 0 {
+		c.MaxQueryBuf = d.MaxQueryBuf
+	}
+	if c.MaxClients <= 0 {
+		c.MaxClients = d.MaxClients
+	}
+}
+
+// Server serves the Redis protocol on top of a router. Create it with New;
+// Serve or ListenAndServe run it; Close stops it. Safe for concurrent use.
+type Server struct {
+	cfg     Config
+	r       *router.Router
+	group   *actor.Group
+	started time.Time
+
+	mu    sync.Mutex // guards ln and conns
+	ln    net.Listener
+	conns map[*conn]struct{}
+
+	nextID   atomic.Int64
+	closing  atomic.Bool
+	stats    serverStats
+	liveCfg  liveConfig // what CONFIG SET may change
+	stopOnce sync.Once
+}
+
+type serverStats struct {
+	connections atomic.Int64 // accepted since start
+	rejected    atomic.Int64 // refused: maxclients
+	commands    atomic.Int64
+	netIn       atomic.Int64
+	netOut      atomic.Int64
+}
+
+// ErrServerClosed is returned by Serve after Close.
+var ErrServerClosed = errors.New("resp: server closed")
+
+// New returns a server for r; it does not listen yet.
+func New(r *router.Router, cfg Config) *Server {
+	cfg.fill()
+	s := &Server{cfg: cfg, r: r, group: actor.NewGroup(), conns: map[*conn]struct{}{}, started: time.Now()}
+	s.liveCfg.maxClients.Store(int64(cfg.MaxClients))
+	s.liveCfg.idleTimeout.Store(int64(cfg.IdleTimeout))
+	return s
+}
+
+// ListenAndServe listens on cfg.Addr and serves until Close.
+func (s *Server) ListenAndServe() error {
+	ln, err := s.Listen()
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+// Listen opens the configured listener (TLS if configured) without
+// serving, so the caller can learn the bound address (port 0) first.
+func (s *Server) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.TLS != nil {
+		ln = tls.NewListener(ln, s.cfg.TLS)
+	}
+	return ln, nil
+}
+
+// Start listens on cfg.Addr and serves in the background until Close; it
+// returns the bound address (useful with port 0).
+func (s *Server) Start() (net.Addr, error) {
+	ln, err := s.Listen()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.setListener(ln); err != nil {
+		return nil, err
+	}
+	if err := s.group.Go(func(<-chan struct{}) { s.serve(ln) }); err != nil {
+		ln.Close()
+		return nil, ErrServerClosed
+	}
+	return ln.Addr(), nil
+}
+
+func (s *Server) setListener(ln net.Listener) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		ln.Close()
+		return ErrServerClosed
+	}
+	s.ln = ln
+	return nil
+}
+
+// Serve accepts connections on ln until Close; each connection gets a
+// goroutine of its own.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.setListener(ln); err != nil {
+		return err
+	}
+	return s.serve(ln)
+}
+
+func (s *Server) serve(ln net.Listener) error {
+	s.cfg.Logger.Info().Str("addr", ln.Addr().String()).Bool("tls", s.cfg.TLS != nil).Msg("RESP listening")
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTemporary) {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			// Out of file descriptors and the like: back off, keep serving.
+			s.cfg.Logger.Warn().Err(err).Msg("accept failed")
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		s.accept(nc)
+	}
+}
+
+var errTemporary = errors.New("temporary")
+
+// accept registers a connection and starts its goroutine, or refuses it
+// with Redis's maxclients error.
+func (s *Server) accept(nc net.Conn) {
+	s.stats.connections.Add(1)
+	s.mu.Lock()
+	if len(s.conns) >= s.maxClients() {
+		s.mu.Unlock()
+		s.stats.rejected.Add(1)
+		nc.SetWriteDeadline(time.Now().Add(time.Second))
+		nc.Write([]byte("-ERR max number of clients reached\r\n"))
+		nc.Close()
+		return
+	}
+	c := newConn(s, nc)
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	if err := s.group.Go(func(<-chan struct{}) { c.serve() }); err != nil {
+		s.forget(c)
+		nc.Close()
+	}
+}
+
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// Addr is the listening address, nil before Serve.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Clients is the number of open connections.
+func (s *Server) Clients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Close stops accepting, closes every connection after the commands it is
+// running finish, and waits for the connection goroutines. Idempotent.
+func (s *Server) Close() error {
+	s.stopOnce.Do(func() {
+		s.closing.Store(true)
+		s.mu.Lock()
+		if s.ln != nil {
+			s.ln.Close()
+		}
+		for c := range s.conns {
+			c.nc.Close() // unblocks the reader; a running batch completes first
+		}
+		s.mu.Unlock()
+		s.group.Stop()
+		s.group.Wait()
+	})
+	return nil
+}
