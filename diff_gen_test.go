@@ -83,8 +83,9 @@ var txCommands = []string{"MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH"}
 
 // gen produces one random sequence. It is not safe for concurrent use.
 type gen struct {
-	rnd *rand.Rand
-	idx int64 // index of the command being generated; keeps expiries distinct
+	rnd  *rand.Rand
+	idx  int64 // index of the command being generated; keeps expiries distinct
+	wire bool  // also generate connection commands (only a RESP server has them)
 }
 
 func newGen(seed int64) *gen {
@@ -272,6 +273,8 @@ func (g *gen) simpleGens() []struct {
 		{2, g.genRename("RENAME")}, {2, g.genRename("RENAMENX")}, {3, g.genCopy},
 		{2, g.genDbsize}, {1, g.genFlush}, {1, g.genTime},
 		{2, g.genUnknown}, {3, g.genArity},
+		// Weight 0 unless g.wire, so the engine's sequences stay as they were.
+		{g.wireWeight(2), g.genSelect}, {g.wireWeight(3), g.genClient}, {g.wireWeight(1), g.genHello},
 	}
 }
 

@@ -54,11 +54,17 @@ const diffSeedsFile = "testdata/diff_seeds.txt"
 
 func TestDiffRandom(t *testing.T) {
 	t.Parallel()
-	r := newDiffRunner(t)
+	diffRandom(t, newDiffRunner(t), 20, newGen, "TestDiffRandom")
+}
 
-	seqs, length := 20, 400
+// diffRandom runs the pinned seeds and seqs random sequences (or the flags'
+// numbers) through r; newG makes each sequence's generator and test names the
+// test for the replay hint.
+func diffRandom(t *testing.T, r *runner, seqs int, newG func(seed int64) *gen, test string) {
+	t.Helper()
+	length := 400
 	if *diffLong {
-		seqs, length = 300, 2000
+		seqs, length = max(seqs, 300), 2000
 	}
 	if *diffSeqs > 0 {
 		seqs = *diffSeqs
@@ -86,10 +92,10 @@ func TestDiffRandom(t *testing.T) {
 			t.Errorf("stopping after %d failing sequences", failures)
 			break
 		}
-		steps := newGen(seed).sequence(length)
+		steps := newG(seed).sequence(length)
 		before := r.compared
 		ok := t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			checkSequence(t, r, fmt.Sprintf("seed %d (replay: go test -run TestDiffRandom -diff.seed=%d -diff.seqs=1 .)", seed, seed), steps, failures < 5)
+			checkSequence(t, r, fmt.Sprintf("seed %d (replay: go test -run '%s$' -diff.seed=%d -diff.seqs=1 .)", seed, test, seed), steps, failures < 5)
 		})
 		if !ok {
 			failures++
@@ -106,8 +112,13 @@ func TestDiffRandom(t *testing.T) {
 
 func TestDiffTable(t *testing.T) {
 	t.Parallel()
-	r := newDiffRunner(t)
-	for _, c := range diffCases {
+	diffTable(t, newDiffRunner(t), diffCases)
+}
+
+// diffTable runs every case through r.
+func diffTable(t *testing.T, r *runner, cases []diffCase) {
+	t.Helper()
+	for _, c := range cases {
 		steps, err := parseScript(c.script)
 		if err != nil {
 			t.Fatalf("case %s: %v", c.name, err)
@@ -120,7 +131,7 @@ func TestDiffTable(t *testing.T) {
 			t.Errorf("case %s compared no replies", c.name)
 		}
 	}
-	t.Logf("compared %d replies over %d cases", r.compared, len(diffCases))
+	t.Logf("compared %d replies over %d cases", r.compared, len(cases))
 	if r.compared == 0 {
 		t.Fatalf("no reply was compared")
 	}

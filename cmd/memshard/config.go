@@ -72,6 +72,8 @@ type Config struct {
 	// ConfigFile is the config file that was read, if any.
 	ConfigFile string
 
+	respConfig
+
 	// Warnings are non-fatal findings while loading, such as unknown
 	// MEMSHARD_* environment variables; main logs them.
 	Warnings []string
@@ -95,6 +97,7 @@ func DefaultConfig() Config {
 		MaxMemoryPolicy: "noeviction",
 		LogLevel:        zerolog.InfoLevel,
 		LogFormat:       "console",
+		respConfig:      defaultRESPConfig(),
 	}
 }
 
@@ -122,7 +125,7 @@ func (c *Config) Validate() error {
 	if c.Token != "" && c.Token == c.ReadOnlyToken {
 		return errors.New("token and read-only-token must differ")
 	}
-	return nil
+	return c.validateRESP()
 }
 
 // option is one setting: its flag name (also its config file key and, upper

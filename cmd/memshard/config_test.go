@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 )
@@ -134,6 +135,16 @@ func TestEnvNames(t *testing.T) {
 		"log-level":        "MEMSHARD_LOG_LEVEL",
 		"log-format":       "MEMSHARD_LOG_FORMAT",
 		"config":           "MEMSHARD_CONFIG",
+
+		"tls-port":                  "MEMSHARD_TLS_PORT",
+		"tls-cert":                  "MEMSHARD_TLS_CERT",
+		"tls-key":                   "MEMSHARD_TLS_KEY",
+		"proto-max-bulk-len":        "MEMSHARD_PROTO_MAX_BULK_LEN",
+		"proto-max-multibulk-len":   "MEMSHARD_PROTO_MAX_MULTIBULK_LEN",
+		"proto-inline-max-size":     "MEMSHARD_PROTO_INLINE_MAX_SIZE",
+		"client-query-buffer-limit": "MEMSHARD_CLIENT_QUERY_BUFFER_LIMIT",
+		"maxclients":                "MEMSHARD_MAXCLIENTS",
+		"timeout":                   "MEMSHARD_TIMEOUT",
 	}
 	if len(options)+1 != len(want) {
 		t.Fatalf("%d options plus config, but the table lists %d", len(options), len(want))
@@ -167,7 +178,7 @@ func TestEnvNames(t *testing.T) {
 		HTTPAddr: "0.0.0.0:9000", RESPAddr: "", Dir: "/var/lib/memshard", AppendOnly: false,
 		AppendFsync: "always", DumpDir: "/srv/dumps", Shards: 8, RequirePass: "pw", Token: "full",
 		ReadOnlyToken: "ro", MaxMemory: 100 << 20, MaxMemoryPolicy: "allkeys-lru",
-		LogLevel: zerolog.DebugLevel, LogFormat: "json",
+		LogLevel: zerolog.DebugLevel, LogFormat: "json", respConfig: defaultRESPConfig(),
 	}
 	if !reflect.DeepEqual(cfg, wantCfg) {
 		t.Errorf("got  %+v\nwant %+v", cfg, wantCfg)
@@ -207,7 +218,7 @@ func TestConfigFile(t *testing.T) {
 		HTTPAddr: "0.0.0.0:8080", RESPAddr: "", Dir: "/var/lib/memshard", AppendOnly: false,
 		AppendFsync: "everysec", DumpDir: "/srv/my dumps", Shards: 3, RequirePass: `p#ss "w"`,
 		MaxMemory: 1 << 30, MaxMemoryPolicy: "volatile-ttl", LogLevel: zerolog.WarnLevel,
-		LogFormat: "console", ConfigFile: path,
+		LogFormat: "console", ConfigFile: path, respConfig: defaultRESPConfig(),
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -383,6 +394,28 @@ func TestHelpAndVersion(t *testing.T) {
 	for _, want := range []string{"--version", "--help", "[port]"} {
 		if !strings.Contains(usage, want) {
 			t.Errorf("usage does not mention %q", want)
+		}
+	}
+}
+
+func TestRESPOptions(t *testing.T) {
+	cfg := mustLoad(t, []string{"--proto-max-bulk-len", "1mb", "--maxclients", "7", "--timeout", "30",
+		"--tls-port", "6390", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, []string{"MEMSHARD_PROTO_INLINE_MAX_SIZE=4kb"})
+	if cfg.ProtoMaxBulkLen != 1<<20 || cfg.MaxClients != 7 || cfg.Timeout != 30*time.Second ||
+		cfg.ProtoInlineMaxSize != 4<<10 || cfg.tlsAddr() != "127.0.0.1:6390" {
+		t.Fatalf("%+v", cfg.respConfig)
+	}
+	for _, bad := range [][]string{
+		{"--tls-port", "6390"},
+		{"--tls-cert", "c.pem"},
+		{"--tls-port", "6380", "--tls-cert", "c", "--tls-key", "k"},
+		{"--maxclients", "0"},
+		{"--timeout", "-1"},
+		{"--client-query-buffer-limit", "1kb"},
+		{"--proto-max-bulk-len", "lots"},
+	} {
+		if _, err := loadConfig(bad, nil); err == nil {
+			t.Errorf("%v: accepted", bad)
 		}
 	}
 }

@@ -21,6 +21,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -98,16 +99,23 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	srv, err := startRESP(cfg, db, log)
+	servers, err := startRESP(cfg, db, log)
 	if err != nil {
 		log.Error().Err(err).Str("resp_addr", cfg.RESPAddr).Msg("cannot start the RESP listener")
+		for _, srv := range servers {
+			srv.Close()
+		}
 		db.Close()
 		return 1
 	}
 
 	ready := log.Info().Int("shards", db.Shards()).Str("dump_dir", cfg.DumpDir).Dur("open_ms", time.Since(start))
-	if srv != nil {
-		ready = ready.Str("resp_addr", srv.Addr().String())
+	for i, srv := range servers {
+		key := "resp_addr"
+		if i > 0 || cfg.RESPAddr == "" {
+			key = "resp_tls_addr"
+		}
+		ready = ready.Str(key, srv.Addr().String())
 	}
 	sizeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	if n, err := db.DBSize(sizeCtx); err != nil {
@@ -119,29 +127,55 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	ready.Msg("ready")
 
 	<-ctx.Done()
-	return shutdown(ctx, stop, log, srv, db)
+	return shutdown(ctx, stop, log, servers, db)
 }
 
-// startRESP starts the RESP listener unless --resp-addr is empty; it
-// returns once the listener is bound.
-func startRESP(cfg Config, db *memshard.DB, log zerolog.Logger) (*resp.Server, error) {
-	if cfg.RESPAddr == "" {
-		return nil, nil
+// startRESP starts the RESP listeners: plain on --resp-addr unless it is
+// empty, and TLS on --tls-port when set. It returns once they are bound.
+func startRESP(cfg Config, db *memshard.DB, log zerolog.Logger) ([]*resp.Server, error) {
+	var servers []*resp.Server
+	start := func(addr string, tc *tls.Config) error {
+		rc := resp.DefaultConfig()
+		rc.Addr = addr
+		rc.TLS = tc
+		rc.RequirePass = cfg.RequirePass
+		rc.Limits = resp.Limits{
+			MaxBulkLen:      cfg.ProtoMaxBulkLen,
+			MaxMultibulkLen: cfg.ProtoMaxMultibulkLen,
+			MaxInlineLen:    int(cfg.ProtoInlineMaxSize),
+		}
+		rc.MaxQueryBuf = int(cfg.ClientQueryBufferLimit)
+		rc.MaxClients = cfg.MaxClients
+		rc.IdleTimeout = cfg.Timeout
+		rc.Logger = log.With().Str("component", "resp").Logger()
+		srv := resp.New(db.Router(), rc)
+		if _, err := srv.Start(); err != nil {
+			return err
+		}
+		servers = append(servers, srv)
+		return nil
 	}
-	rc := resp.DefaultConfig()
-	rc.Addr = cfg.RESPAddr
-	rc.RequirePass = cfg.RequirePass
-	rc.Logger = log.With().Str("component", "resp").Logger()
-	srv := resp.New(db.Router(), rc)
-	if _, err := srv.Start(); err != nil {
-		return nil, err
+	if cfg.RESPAddr != "" {
+		if err := start(cfg.RESPAddr, nil); err != nil {
+			return servers, err
+		}
 	}
-	return srv, nil
+	if cfg.TLSPort != 0 {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return servers, fmt.Errorf("tls: %w", err)
+		}
+		tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		if err := start(cfg.tlsAddr(), tc); err != nil {
+			return servers, err
+		}
+	}
+	return servers, nil
 }
 
 // shutdown closes the engine after the first signal; from here a second
 // signal ends the process at once.
-func shutdown(ctx context.Context, stop context.CancelFunc, log zerolog.Logger, srv *resp.Server, db *memshard.DB) int {
+func shutdown(ctx context.Context, stop context.CancelFunc, log zerolog.Logger, servers []*resp.Server, db *memshard.DB) int {
 	// Register before stop, so no signal falls through to the default
 	// action in between.
 	second := make(chan os.Signal, 1)
@@ -155,7 +189,7 @@ func shutdown(ctx context.Context, stop context.CancelFunc, log zerolog.Logger, 
 
 	log.Info().Str("cause", context.Cause(ctx).Error()).Msg("shutting down")
 	start := time.Now()
-	if srv != nil {
+	for _, srv := range servers {
 		srv.Close() // stop accepting; running commands finish; connections close
 	}
 	if err := db.Close(); err != nil {

@@ -95,25 +95,32 @@ func (c *conn) serve() {
 
 // process handles the buffered input and reports whether to keep reading.
 func (c *conn) process() bool {
-	cmds, used, need, perr := c.parser.Parse(c.in[c.start:c.end])
-	if len(cmds) > 0 {
-		c.lastCmd = time.Now()
-		c.handle(cmds)
-		c.publish(cmds[len(cmds)-1])
+	for {
+		cmds, used, need, perr := c.parser.Parse(c.in[c.start:c.end])
+		if len(cmds) > 0 {
+			c.lastCmd = time.Now()
+			c.handle(cmds)
+			c.publish(cmds[len(cmds)-1])
+		}
+		c.start += used
+		if perr != nil {
+			c.out = AppendError(c.out, perr.Error())
+			c.closeAfter = true
+			c.s.cfg.Logger.Debug().Int64("client", c.id).Str("error", perr.Error()).Msg("protocol error; closing")
+		}
+		if perr == nil && !c.closeAfter && need == 0 && used > 0 && c.start < c.end {
+			// The parser stopped early so that limits changed by what just
+			// ran (AUTH, RESET) apply to the rest, as in Redis.
+			continue
+		}
+		if len(c.out) > 0 && !c.flush() {
+			return false
+		}
+		if c.closeAfter {
+			return false
+		}
+		return c.makeRoom(need)
 	}
-	c.start += used
-	if perr != nil {
-		c.out = AppendError(c.out, perr.Error())
-		c.closeAfter = true
-		c.s.cfg.Logger.Debug().Int64("client", c.id).Str("error", perr.Error()).Msg("protocol error; closing")
-	}
-	if len(c.out) > 0 && !c.flush() {
-		return false
-	}
-	if c.closeAfter {
-		return false
-	}
-	return c.makeRoom(need)
 }
 
 // flush writes the pending replies with one write.

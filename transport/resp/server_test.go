@@ -254,3 +254,16 @@ func TestRedisCLI(t *testing.T) {
 		t.Fatalf("inline exists: %q", line)
 	}
 }
+
+// TestLimitsFollowAuthAndReset: AUTH lifts the unauthenticated limits for
+// the next command in the same write, and RESET brings them back, as in Redis.
+func TestLimitsFollowAuthAndReset(t *testing.T) {
+	addr := startServer(t, func(c *resp.Config) { c.RequirePass = "pw" })
+	big := "*12\r\n$4\r\nMSET\r\n" + strings.Repeat("$1\r\nk\r\n$1\r\nv\r\n", 5) + "$1\r\nz\r\n"
+	in := "*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n" + big + "RESET\r\nPING\r\n" + big
+	got := raw(t, addr, in)
+	want := "+OK\r\n-ERR wrong number of arguments for 'mset' command\r\n+RESET\r\n-NOAUTH Authentication required.\r\n-ERR Protocol error: unauthenticated multibulk length\r\n"
+	if got != want {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+}
