@@ -109,6 +109,9 @@ func (g *gen) sequence(n int) []step {
 			steps = append(steps, step{cmds: []cmd{{conn: conn, args: g.simple(conn)}}})
 		}
 	}
+	if g.wire {
+		steps = append(steps, g.quit())
+	}
 	return steps
 }
 

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,14 +37,7 @@ var (
 func newDiffRunner(t *testing.T) *runner {
 	t.Helper()
 	r := newRunner(newRedisTarget(t), newSUT(t), time.Now().Truncate(time.Second))
-	if *diffSkip != "" {
-		re, err := regexp.Compile(*diffSkip)
-		if err != nil {
-			t.Fatalf("-diff.skip: %v", err)
-		}
-		r.skip = re
-		t.Cleanup(func() { t.Logf("-diff.skip left out %d commands", r.skipped) })
-	}
+	applyDiffSkip(t, r)
 	return r
 }
 

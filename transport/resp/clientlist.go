@@ -34,7 +34,8 @@ func storeString(p *atomic.Pointer[string], s string) {
 	if old := p.Load(); old == nil && s == "" || old != nil && *old == s {
 		return
 	}
-	p.Store(&s)
+	v := s // only a change pays for the copy: &s would move s to the heap on every call
+	p.Store(&v)
 }
 
 // publish makes the connection's state visible to CLIENT LIST and CLIENT
