@@ -15,3 +15,12 @@ func newSUT(t testing.TB) diffTarget {
 type selfTarget struct{ *redisTarget }
 
 func (selfTarget) name() string { return "redis#2" }
+
+// newWireSUT is, with -tags diffself, a second redis-server spoken to over
+// the wire.
+func newWireSUT(t testing.TB, proto int) diffTarget {
+	t.Helper()
+	w := newWireRedis(t, proto)
+	w.label = "redis#2"
+	return w
+}
