@@ -42,7 +42,8 @@ var wireRawCases = []struct{ name, in string }{
 	{"inline-single-escape", "ECHO 'it\\'s \\n'\r\n"},
 	{"inline-quote-mid-token", "ECHO ab\"c d\"e\r\n"},
 	{"inline-high-bytes", "ECHO h\xc3\xa9llo\r\n"},
-	{"inline-nul", "ECHO a\x00b\r\n"},
+	// Not "ECHO a\x00b\r\n": Redis 7.0 looks for the newline with strchr,
+	// so a NUL before it leaves Redis waiting for more input.
 	{"inline-cr-inside", "ECHO a\rb\r\n"},
 	{"inline-set-get", "SET k \"v 1\"\r\nGET k\r\nDEL k\r\n"},
 	{"inline-arity", "GET\r\n"},
@@ -53,7 +54,10 @@ var wireRawCases = []struct{ name, in string }{
 	{"inline-unbalanced-double", "ECHO \"abc\r\n"},
 	{"inline-unbalanced-single", "ECHO 'abc\r\n"},
 	{"inline-closing-quote-then-text", "ECHO \"a\"b\r\n"},
-	{"inline-too-big", strings.Repeat("x", 70000) + "\r\n"},
+	// Redis checks the 64 KB inline limit only while no newline has
+	// arrived, reading 16 KB at a time: a line of 64-80 KB may or may not
+	// pass. Past that both refuse it.
+	{"inline-too-big", strings.Repeat("x", 200000) + "\r\n"},
 	// Multibulk edge cases and protocol errors.
 	{"mb-null-array", "*-1\r\n"},
 	{"mb-empty-array", "*0\r\n"},
@@ -64,7 +68,7 @@ var wireRawCases = []struct{ name, in string }{
 	{"mb-zero-lead-count", "*01\r\n$4\r\nPING\r\n"},
 	{"mb-space-count", "*1 \r\n$4\r\nPING\r\n"},
 	{"mb-count-too-big", "*1048577\r\n"},
-	{"mb-count-line-too-big", "*" + strings.Repeat("1", 70000)},
+	{"mb-count-line-too-big", "*" + strings.Repeat("1", 200000)},
 	{"mb-not-dollar", "*1\r\nPING\r\n"},
 	{"mb-int-arg", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n:1\r\n"},
 	{"mb-bad-bulk-len", "*1\r\n$abc\r\n"},
@@ -89,9 +93,9 @@ func rawExchange(addr, in string) (string, error) {
 	if err := c.nc.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		return "", err
 	}
-	if _, err := io.WriteString(c.nc, in+wireSentinel); err != nil {
-		return "", err
-	}
+	// Written while reading: a server that refuses a long input closes
+	// the connection before taking all of it.
+	go func() { _, _ = io.WriteString(c.nc, in+wireSentinel) }()
 	var got bytes.Buffer
 	buf := make([]byte, 4096)
 	for {

@@ -267,3 +267,39 @@ func TestLimitsFollowAuthAndReset(t *testing.T) {
 		t.Fatalf("got %q\nwant %q", got, want)
 	}
 }
+
+func TestIdleTimeoutAndMaxClients(t *testing.T) {
+	addr := startServer(t, func(c *resp.Config) {
+		c.IdleTimeout = 100 * time.Millisecond
+		c.MaxClients = 1
+	})
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	fmt.Fprintf(nc, "PING\r\n")
+	rd := bufio.NewReader(nc)
+	if line, _ := rd.ReadString('\n'); line != "+PONG\r\n" {
+		t.Fatalf("ping: %q", line)
+	}
+	// A second client is over maxclients while the first is connected.
+	if got := raw(t, addr, "PING\r\n"); got != "-ERR max number of clients reached\r\n" {
+		t.Fatalf("over maxclients: %q", got)
+	}
+	// Idle past the timeout: the server closes the first connection.
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := rd.ReadByte(); err == nil {
+		t.Fatal("idle connection still open")
+	}
+	// Its slot is free again (the server forgets a closed connection promptly).
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if got := raw(t, addr, "PING\r\nQUIT\r\n"); got == "+PONG\r\n+OK\r\n" {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("after the idle client left: %q", got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
