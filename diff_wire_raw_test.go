@@ -129,6 +129,7 @@ func TestDiffWireRaw(t *testing.T) {
 				t.Fatalf("%s: %v (got %q)", sut.name(), err, got)
 			}
 			compared++
+			t.Logf("redis and %s: %s", sut.name(), quoteRaw(want))
 			if got != want {
 				t.Errorf("input %s:\n  redis:    %s\n  %-9s %s", quoteRaw(tc.in), quoteRaw(want), sut.name()+":", quoteRaw(got))
 			}

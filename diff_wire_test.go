@@ -41,6 +41,7 @@ type wireTarget struct {
 	// restart, when set, replaces the server by a fresh one and returns
 	// its address (memshard); otherwise reset flushes (redis-server).
 	restart func() (string, error)
+	inlined int // commands sent as inline text
 }
 
 func (w *wireTarget) name() string { return w.label }
@@ -79,7 +80,11 @@ func (w *wireTarget) do(conn int, args []any) (node, error) {
 	for i, a := range args {
 		b[i] = argBytes(a)
 	}
-	if err := c.send(b, sendInline(b)); err != nil {
+	inline := sendInline(b)
+	if inline {
+		w.inlined++
+	}
+	if err := c.send(b, inline); err != nil {
 		return node{}, err
 	}
 	rep, err := c.readRaw()
@@ -165,8 +170,15 @@ func newWireRedis(t testing.TB, proto int) *wireTarget {
 // to in RESP proto.
 func newWireRunner(t *testing.T, proto int) *runner {
 	t.Helper()
-	r := newRunner(newWireRedis(t, proto), newWireSUT(t, proto), time.Now().Truncate(time.Second))
+	ref := newWireRedis(t, proto)
+	r := newRunner(ref, newWireSUT(t, proto), time.Now().Truncate(time.Second))
 	applyDiffSkip(t, r)
+	t.Cleanup(func() {
+		t.Logf("RESP%d: %d of the commands went out inline", proto, ref.inlined)
+		if *diffInline > 0 && r.compared > 10**diffInline && ref.inlined == 0 {
+			t.Errorf("no command was sent inline")
+		}
+	})
 	return r
 }
 

@@ -1,8 +1,7 @@
 package resp
 
 import (
-	"math"
-
+	"github.com/memshard/memshard/shard"
 	"github.com/memshard/memshard/transport/text"
 )
 
@@ -269,7 +268,7 @@ func (p *Parser) multibulk(buf []byte, start int) (end, need int, err *ProtocolE
 		if err != nil || need > 0 {
 			return 0, need, err
 		}
-		n, ok := parseInt(buf[start+1 : eol])
+		n, ok := shard.ParseInt(buf[start+1 : eol])
 		if !ok || n > p.lim.MaxMultibulkLen {
 			return 0, 0, errInvalidMbulkLen
 		}
@@ -297,7 +296,7 @@ func (p *Parser) multibulk(buf []byte, start int) (end, need int, err *ProtocolE
 			if c := buf[pos]; c != '$' {
 				return 0, 0, errExpectedDollar(c)
 			}
-			n, ok := parseInt(buf[pos+1 : eol])
+			n, ok := shard.ParseInt(buf[pos+1 : eol])
 			if !ok || n < 0 || n > p.lim.MaxBulkLen {
 				return 0, 0, errInvalidBulkLen
 			}
@@ -360,48 +359,4 @@ func (p *Parser) line(buf []byte, start, from int, delim byte, tooBig *ProtocolE
 		return 0, min(2, limit+1-have), nil
 	}
 	return 0, 1, nil
-}
-
-// parseInt parses b as Redis's string2ll does: an optional '-', then
-// decimal digits without a leading zero (0 itself excepted), in fewer than
-// 21 bytes, within the range of int64.
-func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) >= 21 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := b[0] == '-'
-	if neg {
-		b = b[1:]
-		if len(b) == 0 {
-			return 0, false
-		}
-	}
-	if b[0] < '1' || b[0] > '9' {
-		return 0, false
-	}
-	v := uint64(b[0] - '0')
-	for _, c := range b[1:] {
-		d := uint64(c - '0')
-		if d > 9 || v > math.MaxUint64/10 {
-			return 0, false
-		}
-		v *= 10
-		if v > math.MaxUint64-d {
-			return 0, false
-		}
-		v += d
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
 }

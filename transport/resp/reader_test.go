@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/memshard/memshard/shard"
 )
 
 // run is what a connection does with its input: the outcome of feeding
@@ -555,7 +557,7 @@ func TestParseInt(t *testing.T) {
 		{" 1", 0, false}, {"1 ", 0, false}, {"1a", 0, false}, {"0x1", 0, false}, {"000000000000000000001", 0, false},
 		{"1\x00", 0, false}, {"1.0", 0, false}, {"1e3", 0, false},
 	} {
-		n, ok := parseInt([]byte(c.in))
+		n, ok := shard.ParseInt([]byte(c.in))
 		if n != c.n || ok != c.ok {
 			t.Errorf("parseInt(%q) = %d, %v; want %d, %v", c.in, n, ok, c.n, c.ok)
 		}
