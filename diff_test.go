@@ -15,9 +15,12 @@ import (
 // engine and into a real redis-server, and compare every reply: kind (status,
 // error, integer, bulk, nil, array, nil array) and value, error strings
 // included. DB.Do plays one client (connection 0) and a Session another
-// (connection 1), mirrored by two connections to redis-server.
+// (connection 1), mirrored by two connections to redis-server. In wire mode
+// (TestDiffWire*, TestDiffResp3*; see diff_wire_test.go) the side under test
+// is memshard's RESP server, both connections are TCP connections, and the
+// replies are compared byte for byte.
 //
-//	go test -race -run Diff -v .                     20 random sequences of 400 commands + the table
+//	go test -race -run Diff -v .                     20 random sequences of 400 commands + the table, each mode
 //	go test -run TestDiffRandom -diff.seed=N -diff.seqs=1 -v .   replay one sequence
 //	go test -run Diff -diff.long -timeout 30m .      many more, longer sequences
 //

@@ -31,8 +31,10 @@ type Session struct {
 	multi    bool
 	multiErr bool
 	queued   [][][]byte
-	watch    *shard.Watch
-	watched  [][]byte
+	// queuedLocal[i] is non-nil when queued[i] is a transport command.
+	queuedLocal []LocalFunc
+	watch       *shard.Watch
+	watched     [][]byte
 }
 
 // slot is how one command of a pipeline gets its reply.
@@ -165,6 +167,7 @@ func (s *Session) prepare(args [][]byte, out *shard.Reply) *Command {
 	}
 	if s.multi && c.Flags&FlagNoMulti == 0 {
 		s.queued = append(s.queued, copyArgs(args))
+		s.queuedLocal = append(s.queuedLocal, nil)
 		*out = shard.Queued()
 		return nil
 	}

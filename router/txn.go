@@ -181,7 +181,7 @@ func txnFailed(ctx context.Context) shard.Reply {
 
 func (s *Session) resetMulti() {
 	s.multi, s.multiErr = false, false
-	s.queued = nil
+	s.queued, s.queuedLocal = nil, nil
 }
 
 // execMulti runs the queued transaction atomically: it leases every shard the
@@ -191,15 +191,17 @@ func (s *Session) execMulti(ctx context.Context) shard.Reply {
 	if !s.multi {
 		return errExecNoMulti
 	}
-	queued, aborted := s.queued, s.multiErr
+	queued, local, aborted := s.queued, s.queuedLocal, s.multiErr
 	s.resetMulti()
 	if aborted {
 		s.unwatch(ctx)
 		return errExecAbort
 	}
 	mark := make([]bool, len(s.batches))
-	for _, args := range queued {
-		s.need(lookup(args[0]), args, mark)
+	for i, args := range queued {
+		if local[i] == nil {
+			s.need(lookup(args[0]), args, mark)
+		}
 	}
 	for _, k := range s.watched {
 		mark[s.r.ShardOf(k)] = true
@@ -222,11 +224,45 @@ func (s *Session) execMulti(ctx context.Context) shard.Reply {
 	}
 	out := make([]shard.Reply, len(queued))
 	for i, args := range queued {
-		out[i] = s.runLeased(args)
+		if local[i] == nil {
+			out[i] = s.runLeased(args)
+		}
 	}
 	s.tx.release()
+	// Connection commands queued by the transport run after the shards are
+	// released (they may ask the shards for statistics), in their order.
+	for i, fn := range local {
+		if fn != nil {
+			out[i] = fn(queued[i])
+		}
+	}
 	s.unwatch(ctx)
 	return shard.Array(out)
+}
+
+// LocalFunc runs a command the transport answers itself (a connection
+// command such as CLIENT SETNAME) when a transaction queued it reaches EXEC.
+type LocalFunc func(args [][]byte) shard.Reply
+
+// QueueLocal queues a transport-level command inside MULTI, as Redis queues
+// CLIENT, SELECT or CONFIG there; fn runs at EXEC and its reply takes the
+// command's place in EXEC's array. It returns QUEUED, or an error when no
+// MULTI is open.
+func (s *Session) QueueLocal(args [][]byte, fn LocalFunc) shard.Reply {
+	if !s.multi {
+		return errExecNoMulti
+	}
+	s.queued = append(s.queued, copyArgs(args))
+	s.queuedLocal = append(s.queuedLocal, fn)
+	return shard.Queued()
+}
+
+// FlagQueueError marks an open MULTI as failed, as a command rejected while
+// queueing does in Redis: EXEC will answer EXECABORT.
+func (s *Session) FlagQueueError() {
+	if s.multi {
+		s.multiErr = true
+	}
 }
 
 // watchedOn returns an argument vector ("watch", keys...) of the watched keys

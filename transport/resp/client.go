@@ -1,11 +1,51 @@
 package resp
 
 import (
+	"bytes"
+	"strings"
+
 	"github.com/memshard/memshard/shard"
 )
 
+// clientArity is the arity of each CLIENT subcommand (Redis convention,
+// counting CLIENT and the subcommand).
+var clientArity = map[string]int{
+	"setname": 3, "getname": 2, "id": 2, "setinfo": 4, "reply": 3, "list": -2,
+	"info": 2, "kill": -3, "no-evict": 3, "no-touch": 3,
+}
+
+// checkClient rejects an unknown CLIENT subcommand or a wrong argument
+// count with Redis's errors; inside MULTI it runs when the command is queued.
+func checkClient(args [][]byte) (shard.Reply, bool) {
+	sub := strings.ToLower(string(cstr(args[1])))
+	arity, ok := clientArity[sub]
+	if !ok {
+		name := cstr(args[1])
+		if len(name) > 128 {
+			name = name[:128]
+		}
+		return shard.Error("ERR unknown subcommand '" + string(name) + "'. Try CLIENT HELP."), true
+	}
+	if arity >= 0 && len(args) != arity || arity < 0 && len(args) < -arity {
+		return shard.Error("ERR wrong number of arguments for 'client|" + sub + "' command"), true
+	}
+	return shard.Reply{}, false
+}
+
+// cstr cuts b at its first NUL byte, as Redis's C-string formatting does.
+func cstr(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
 // cmdClient is CLIENT SETNAME|GETNAME|ID|SETINFO|REPLY|INFO|LIST|KILL|NO-EVICT|NO-TOUCH.
 func cmdClient(c *conn, args [][]byte) {
+	if rep, bad := checkClient(args); bad {
+		c.reply(rep)
+		return
+	}
 	sub := args[1]
 	switch {
 	case eq(sub, "setname") && len(args) == 3:

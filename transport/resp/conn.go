@@ -45,6 +45,9 @@ type conn struct {
 	replyMode             int
 	closeAfter            bool     // QUIT, protocol error, CLIENT KILL of self
 	info                  connInfo // what CLIENT LIST shows other connections
+
+	capturing bool        // reply() stores into captured (see queue)
+	captured  shard.Reply // the reply of a queued connection command
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -187,10 +190,11 @@ func (c *conn) handle(cmds [][][]byte) {
 		switch {
 		case h == nil || !c.authed && !h.noAuth:
 			c.reply(errNoAuth)
-		case c.sess.InMulti() && !h.inMulti:
-			c.reply(shard.Error("ERR Command not allowed inside a transaction"))
 		case !h.arityOK(len(args)):
+			c.sess.FlagQueueError()
 			c.reply(shard.Error("ERR wrong number of arguments for '" + h.name + "' command"))
+		case c.sess.InMulti() && !h.inMulti:
+			c.queue(h, args)
 		default:
 			h.fn(c, args)
 		}
@@ -199,6 +203,24 @@ func (c *conn) handle(cmds [][][]byte) {
 		}
 	}
 	c.run(cmds[from:])
+}
+
+// queue queues a connection command inside MULTI, as Redis does: its
+// arguments are checked now, and it runs when EXEC does.
+func (c *conn) queue(h *connCmd, args [][]byte) {
+	if h.check != nil {
+		if rep, bad := h.check(args); bad {
+			c.sess.FlagQueueError()
+			c.reply(rep)
+			return
+		}
+	}
+	c.reply(c.sess.QueueLocal(args, func(a [][]byte) shard.Reply {
+		c.capturing, c.captured = true, shard.Reply{}
+		h.fn(c, a)
+		c.capturing = false
+		return c.captured
+	}))
 }
 
 // run executes ordinary commands through the router session.
@@ -213,6 +235,15 @@ func (c *conn) run(cmds [][][]byte) {
 
 // reply encodes one reply, honouring CLIENT REPLY.
 func (c *conn) reply(r shard.Reply) {
+	if c.capturing { // a queued connection command running inside EXEC
+		c.captured = r.Clone()
+		if c.proto == 2 && r.Kind == shard.KindMap {
+			// Keep the protocol in force when it ran: a later HELLO 3 in the
+			// same transaction must not turn this map into a RESP3 map.
+			c.captured.Kind = shard.KindArray
+		}
+		return
+	}
 	switch c.replyMode {
 	case replyOff:
 		return

@@ -15,8 +15,11 @@ type connCmd struct {
 	name    string
 	arity   int  // Redis convention: n exactly, -n at least n
 	noAuth  bool // allowed before AUTH (AUTH, HELLO, QUIT, RESET)
-	inMulti bool // allowed while a MULTI is open
+	inMulti bool // runs at once inside MULTI (QUIT, RESET); the others are queued
 	fn      func(c *conn, args [][]byte)
+	// check, when set, validates the arguments when the command is queued
+	// inside MULTI (a failure aborts the transaction, as in Redis).
+	check func(args [][]byte) (shard.Reply, bool)
 }
 
 func (h *connCmd) arityOK(n int) bool {
@@ -35,7 +38,7 @@ func init() {
 		{name: "quit", arity: -1, noAuth: true, inMulti: true, fn: cmdQuit},
 		{name: "reset", arity: 1, noAuth: true, inMulti: true, fn: cmdReset},
 		{name: "select", arity: 2, fn: cmdSelect},
-		{name: "client", arity: -2, fn: cmdClient},
+		{name: "client", arity: -2, fn: cmdClient, check: checkClient},
 		{name: "wait", arity: 3, fn: func(c *conn, args [][]byte) { c.reply(shard.Int(0)) }},
 		{name: "cluster", arity: -2, fn: cmdNoCluster},
 		{name: "readonly", arity: 1, fn: cmdNoCluster},
@@ -108,8 +111,8 @@ func cmdAuth(c *conn, args [][]byte) {
 func cmdHello(c *conn, args [][]byte) {
 	proto := c.proto
 	if len(args) > 1 {
-		v, err := strconv.Atoi(string(args[1]))
-		if err != nil {
+		v, ok := shard.ParseInt(args[1])
+		if !ok {
 			c.reply(shard.Error("ERR Protocol version is not an integer or out of range"))
 			return
 		}
@@ -117,7 +120,7 @@ func cmdHello(c *conn, args [][]byte) {
 			c.reply(shard.Error("NOPROTO unsupported protocol version"))
 			return
 		}
-		proto = v
+		proto = int(v)
 	}
 	var name []byte
 	setName := false
@@ -187,8 +190,10 @@ func cmdReset(c *conn, args [][]byte) {
 func cmdSelect(c *conn, args [][]byte) {
 	n, ok := shard.ParseInt(args[1])
 	switch {
-	case !ok || n < -1<<31 || n > 1<<31-1:
+	case !ok:
 		c.reply(shard.ErrNotInt)
+	case n < -1<<31 || n > 1<<31-1:
+		c.reply(shard.ErrIntRange)
 	case n < 0 || n >= 16:
 		c.reply(shard.Error("ERR DB index is out of range"))
 	case n != 0:
