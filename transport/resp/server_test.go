@@ -303,3 +303,25 @@ func TestIdleTimeoutAndMaxClients(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestLargeValues moves values far larger than the read buffer both ways,
+// and checks that a declared bulk over proto-max-bulk-len is refused
+// before its bytes are read.
+func TestLargeValues(t *testing.T) {
+	addr := startServer(t, func(c *resp.Config) { c.Limits.MaxBulkLen = 32 << 20 })
+	ctx := context.Background()
+	c := client(t, addr, 2)
+	big := strings.Repeat("0123456789abcdef", 1<<19) // 8 MiB
+	if err := c.Set(ctx, "big", big, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := c.Get(ctx, "big").Result(); err != nil || v != big {
+		t.Fatalf("get: %d bytes, %v", len(v), err)
+	}
+	if n, _ := c.StrLen(ctx, "big").Result(); n != int64(len(big)) {
+		t.Fatalf("strlen %d", n)
+	}
+	if got := raw(t, addr, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$33554433\r\n"); got != "-ERR Protocol error: invalid bulk length\r\n" {
+		t.Fatalf("over the limit: %q", got)
+	}
+}
