@@ -35,6 +35,9 @@ func (x *leased) run(sh int, fn shard.Handler, args [][]byte) shard.Reply {
 	if !x.s.r.shards[sh].Send(b) {
 		return shard.ErrShardStopped
 	}
+	if x.ctx == nil {
+		x.ctx = context.Background()
+	}
 	x.s.wait(x.ctx, 1)
 	if x.s.scratch != b { // abandoned
 		return shard.Error("ERR " + x.ctx.Err().Error())
