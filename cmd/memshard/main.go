@@ -38,6 +38,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/memshard/memshard"
+	"github.com/memshard/memshard/transport/httpapi"
 	"github.com/memshard/memshard/transport/resp"
 )
 
@@ -77,8 +78,8 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	}
 	logConfig(log, &cfg)
 	log.Info().
-		Strs("not_served", []string{"http-addr", "dir", "appendonly", "appendfsync", "token", "read-only-token", "maxmemory", "maxmemory-policy"}).
-		Msg("this build serves RESP only: HTTP, persistence, tokens and maxmemory are configured but not served yet; nothing is persisted")
+		Strs("not_served", []string{"dir", "appendonly", "appendfsync", "maxmemory", "maxmemory-policy"}).
+		Msg("this build serves RESP and HTTP; persistence and maxmemory are configured but not built yet: nothing is persisted")
 
 	if err := absDumpDir(&cfg, &opts); err != nil {
 		log.Error().Err(err).Str("dump_dir", cfg.DumpDir).Msg("cannot create dump-dir")
@@ -109,7 +110,20 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	web, err := startHTTP(cfg, db, log)
+	if err != nil {
+		log.Error().Err(err).Str("http_addr", cfg.HTTPAddr).Msg("cannot start the HTTP listener")
+		for _, srv := range servers {
+			srv.Close()
+		}
+		db.Close()
+		return 1
+	}
+
 	ready := log.Info().Int("shards", db.Shards()).Str("dump_dir", cfg.DumpDir).Dur("open_ms", time.Since(start))
+	if web != nil {
+		ready = ready.Str("http_addr", web.Addr().String())
+	}
 	for i, srv := range servers {
 		key := "resp_addr"
 		if i > 0 || cfg.RESPAddr == "" {
@@ -127,7 +141,24 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	ready.Msg("ready")
 
 	<-ctx.Done()
-	return shutdown(ctx, stop, log, servers, db)
+	return shutdown(ctx, stop, log, web, servers, db)
+}
+
+// startHTTP starts the HTTP listener unless --http-addr is empty.
+func startHTTP(cfg Config, db *memshard.DB, log zerolog.Logger) (*httpapi.Server, error) {
+	if cfg.HTTPAddr == "" {
+		return nil, nil
+	}
+	hc := httpapi.DefaultConfig()
+	hc.Addr = cfg.HTTPAddr
+	hc.Token = cfg.Token
+	hc.ReadOnlyToken = cfg.ReadOnlyToken
+	hc.Logger = log.With().Str("component", "http").Logger()
+	srv := httpapi.New(db.Router(), hc)
+	if _, err := srv.Start(); err != nil {
+		return nil, err
+	}
+	return srv, nil
 }
 
 // startRESP starts the RESP listeners: plain on --resp-addr unless it is
@@ -175,7 +206,7 @@ func startRESP(cfg Config, db *memshard.DB, log zerolog.Logger) ([]*resp.Server,
 
 // shutdown closes the engine after the first signal; from here a second
 // signal ends the process at once.
-func shutdown(ctx context.Context, stop context.CancelFunc, log zerolog.Logger, servers []*resp.Server, db *memshard.DB) int {
+func shutdown(ctx context.Context, stop context.CancelFunc, log zerolog.Logger, web *httpapi.Server, servers []*resp.Server, db *memshard.DB) int {
 	// Register before stop, so no signal falls through to the default
 	// action in between.
 	second := make(chan os.Signal, 1)
@@ -189,6 +220,10 @@ func shutdown(ctx context.Context, stop context.CancelFunc, log zerolog.Logger, 
 
 	log.Info().Str("cause", context.Cause(ctx).Error()).Msg("shutting down")
 	start := time.Now()
+	if web != nil {
+		web.SetReady(false) // /readyz answers 503 from here on
+		web.Close()         // in-flight requests finish
+	}
 	for _, srv := range servers {
 		srv.Close() // stop accepting; running commands finish; connections close
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -167,7 +168,7 @@ func TestBinaryStartsAndStopsCleanly(t *testing.T) {
 
 	t.Run("json logs, SIGTERM", func(t *testing.T) {
 		dumps := filepath.Join(t.TempDir(), "dumps")
-		s := startServer(t, bin, "--dump-dir", dumps, "--log-format", "json", "--shards", "2", "--resp-addr", "127.0.0.1:0")
+		s := startServer(t, bin, "--dump-dir", dumps, "--log-format", "json", "--shards", "2", "--resp-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0")
 		s.waitOutput(t, `"message":"ready"`)
 
 		lines := map[string]map[string]any{}
@@ -182,13 +183,16 @@ func TestBinaryStartsAndStopsCleanly(t *testing.T) {
 		if ready := lines["ready"]; ready["shards"] != 2.0 || ready["dump_dir"] != dumps || ready["level"] != "info" {
 			t.Errorf("ready line %v, want shards 2 and dump_dir %s at info", ready, dumps)
 		}
-		if cfg := lines["configuration"]; cfg == nil || cfg["http_addr"] != "127.0.0.1:8080" || cfg["requirepass"] != "unset" {
+		if cfg := lines["configuration"]; cfg == nil || cfg["http_addr"] != "127.0.0.1:0" || cfg["requirepass"] != "unset" {
 			t.Errorf("configuration line %v", cfg)
 		}
 		if addr, _ := lines["ready"]["resp_addr"].(string); !pingRESP(t, addr) {
 			t.Errorf("no PONG from the RESP listener at %q", addr)
 		}
-		if lines["this build serves RESP only"] == nil {
+		if addr, _ := lines["ready"]["http_addr"].(string); !livez(t, addr) {
+			t.Errorf("no 200 from /livez at %q", addr)
+		}
+		if lines["this build serves RESP and HTTP; persistence and maxmemory are configured but not built yet"] == nil {
 			t.Errorf("no line saying what is not served yet; output:\n%s", s.out.String())
 		}
 		fi, err := os.Stat(dumps)
@@ -207,7 +211,7 @@ func TestBinaryStartsAndStopsCleanly(t *testing.T) {
 	})
 
 	t.Run("console logs, SIGINT", func(t *testing.T) {
-		s := startServer(t, bin, "--dump-dir", "dumps", "--resp-addr", "127.0.0.1:0") // relative to the working directory
+		s := startServer(t, bin, "--dump-dir", "dumps", "--resp-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0") // relative to the working directory
 		s.waitOutput(t, " ready ")
 		abs := filepath.Join(s.cmd.Dir, "dumps")
 		if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
@@ -256,4 +260,20 @@ func pingRESP(t *testing.T, addr string) bool {
 	buf := make([]byte, 7)
 	n, _ := io.ReadFull(nc, buf)
 	return string(buf[:n]) == "+PONG\r\n"
+}
+
+// livez asks an HTTP listener's /livez and reports whether it answered 200.
+func livez(t *testing.T, addr string) bool {
+	t.Helper()
+	if addr == "" {
+		return false
+	}
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get("http://" + addr + "/livez")
+	if err != nil {
+		t.Logf("livez: %v", err)
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == 200
 }

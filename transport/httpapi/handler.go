@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"errors"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/memshard/memshard/router"
+)
+
+// perm is what a request's token allows.
+type perm uint8
+
+const (
+	permAll  perm = iota // no tokens configured, or the full token
+	permRead             // the read-only token
+)
+
+const (
+	contentJSON = "application/json"
+	contentText = "text/plain; charset=utf-8"
+	corsMethods = "GET, POST, OPTIONS"
+	corsHeaders = "Authorization, Content-Type, Upstash-Encoding, Accept"
+)
+
+// handle routes one request. It runs on a fasthttp worker goroutine.
+func (s *Server) handle(ctx *fasthttp.RequestCtx) {
+	defer s.recoverPanic(ctx)
+	ctx.Response.Header.Set("Access-Control-Allow-Origin", "*")
+	if ctx.IsOptions() {
+		ctx.Response.Header.Set("Access-Control-Allow-Methods", corsMethods)
+		ctx.Response.Header.Set("Access-Control-Allow-Headers", corsHeaders)
+		ctx.Response.Header.Set("Access-Control-Max-Age", "86400")
+		ctx.SetStatusCode(fasthttp.StatusNoContent)
+		return
+	}
+	path := ctx.Request.URI().PathOriginal()
+	switch string(path) {
+	case "/livez":
+		s.probe(ctx, true)
+		return
+	case "/readyz":
+		s.probe(ctx, s.ready.Load() && !s.closing.Load())
+		return
+	}
+	p, ok := s.auth(ctx)
+	if !ok {
+		return
+	}
+	switch string(path) {
+	case "/", "":
+		if s.method(ctx, "POST") {
+			s.root(ctx, p)
+		}
+	case "/pipeline":
+		if s.method(ctx, "POST") {
+			s.pipeline(ctx, p)
+		}
+	case "/multi-exec":
+		if s.method(ctx, "POST") {
+			s.multiExec(ctx, p)
+		}
+	default:
+		if ctx.IsGet() || ctx.IsPost() {
+			s.pathStyle(ctx, p, path)
+			return
+		}
+		ctx.Response.Header.Set("Allow", "GET, POST, OPTIONS")
+		s.fail(ctx, fasthttp.StatusMethodNotAllowed, "ERR method not allowed")
+	}
+}
+
+// probe answers a health check: 200 OK or 503.
+func (s *Server) probe(ctx *fasthttp.RequestCtx, ok bool) {
+	if !ctx.IsGet() && !ctx.IsHead() {
+		ctx.Response.Header.Set("Allow", "GET, HEAD, OPTIONS")
+		s.fail(ctx, fasthttp.StatusMethodNotAllowed, "ERR method not allowed")
+		return
+	}
+	ctx.SetContentType(contentText)
+	if ok {
+		ctx.SetBodyString("OK")
+		return
+	}
+	ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
+	ctx.SetBodyString("not ready")
+}
+
+// method reports whether the request uses want, answering 405 if not.
+func (s *Server) method(ctx *fasthttp.RequestCtx, want string) bool {
+	if string(ctx.Method()) == want {
+		return true
+	}
+	ctx.Response.Header.Set("Allow", want+", OPTIONS")
+	s.fail(ctx, fasthttp.StatusMethodNotAllowed, "ERR method not allowed")
+	return false
+}
+
+// auth checks the request's token, answering 401 when it lacks a valid one.
+func (s *Server) auth(ctx *fasthttp.RequestCtx) (perm, bool) {
+	if s.cfg.Token == "" && s.cfg.ReadOnlyToken == "" {
+		return permAll, true
+	}
+	tok := ctx.QueryArgs().Peek("_token")
+	if h := ctx.Request.Header.Peek("Authorization"); len(h) > 7 && bytes.EqualFold(h[:7], []byte("Bearer ")) {
+		tok = bytes.TrimSpace(h[7:])
+	}
+	switch {
+	case len(tok) == 0:
+		s.fail(ctx, fasthttp.StatusUnauthorized, "ERR Unauthorized: missing token")
+		return 0, false
+	case tokenIs(tok, s.cfg.Token):
+		return permAll, true
+	case tokenIs(tok, s.cfg.ReadOnlyToken):
+		return permRead, true
+	}
+	s.fail(ctx, fasthttp.StatusUnauthorized, "ERR Unauthorized: invalid token")
+	return 0, false
+}
+
+func tokenIs(got []byte, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare(got, []byte(want)) == 1
+}
+
+// check refuses, with the 4xx to send, a command the route or the token may
+// not run; status 0 means it may run.
+func check(p perm, args [][]byte, inTxn bool) (int, string) {
+	c := router.Lookup(args[0])
+	if c == nil {
+		return 0, "" // the router answers unknown commands
+	}
+	if c.Flags&router.FlagNoMulti != 0 || c.Name == "unwatch" {
+		if inTxn {
+			return fasthttp.StatusBadRequest, "ERR " + upper(c.Name) + " is not allowed inside /multi-exec"
+		}
+		return fasthttp.StatusBadRequest, "ERR " + upper(c.Name) + " needs a connection: use POST /multi-exec for transactions"
+	}
+	if p == permRead && c.Flags&(router.FlagWrite|router.FlagAdmin) != 0 {
+		return fasthttp.StatusForbidden, "NOPERM this token has no permissions to run the '" + c.Name + "' command"
+	}
+	return 0, ""
+}
+
+func upper(s string) string { return string(bytes.ToUpper([]byte(s))) }
+
+// fail answers status with {"error": msg}.
+func (s *Server) fail(ctx *fasthttp.RequestCtx, status int, msg string) {
+	ctx.SetStatusCode(status)
+	ctx.SetContentType(contentJSON)
+	b := s.buf()
+	*b = AppendError(*b, []byte(msg))
+	ctx.SetBody(*b)
+	s.putBuf(b)
+}
+
+// handleReadError answers a request fasthttp could not read.
+func (s *Server) handleReadError(ctx *fasthttp.RequestCtx, err error) {
+	ctx.Response.Header.Set("Access-Control-Allow-Origin", "*")
+	var small *fasthttp.ErrSmallBuffer
+	var ne interface{ Timeout() bool }
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		s.fail(ctx, fasthttp.StatusRequestEntityTooLarge, "ERR request body too large")
+	case errors.As(err, &small):
+		s.fail(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, "ERR request headers too large")
+	case errors.As(err, &ne) && ne.Timeout():
+		s.fail(ctx, fasthttp.StatusRequestTimeout, "ERR request timeout")
+	default:
+		s.fail(ctx, fasthttp.StatusBadRequest, "ERR malformed HTTP request")
+	}
+}
+
+// recoverPanic turns a handler panic into a 500 instead of a dead process.
+func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx) {
+	if v := recover(); v != nil {
+		s.cfg.Logger.Error().Interface("panic", v).Bytes("uri", ctx.RequestURI()).Msg("HTTP handler panicked")
+		ctx.Response.Reset()
+		ctx.Response.Header.Set("Access-Control-Allow-Origin", "*")
+		s.fail(ctx, fasthttp.StatusInternalServerError, "ERR internal error")
+	}
+}
+
+// wantsBase64 reports whether the client sent Upstash-Encoding: base64.
+func wantsBase64(ctx *fasthttp.RequestCtx) bool {
+	return bytes.EqualFold(bytes.TrimSpace(ctx.Request.Header.Peek("Upstash-Encoding")), []byte("base64"))
+}

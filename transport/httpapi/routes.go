@@ -1,0 +1,245 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"net/url"
+	"strconv"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/memshard/memshard/router"
+	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/transport/text"
+)
+
+var (
+	multiCmd = [][]byte{[]byte("MULTI")}
+	execCmd  = [][]byte{[]byte("EXEC")}
+)
+
+// root serves POST /: a JSON command array or a MemFast {"query": ...}.
+func (s *Server) root(ctx *fasthttp.RequestCtx, p perm) {
+	body := bytes.TrimLeft(ctx.PostBody(), " \t\r\n")
+	if len(body) > 0 && body[0] == '{' {
+		s.query(ctx, p, body)
+		return
+	}
+	if len(body) == 0 || body[0] != '[' {
+		s.fail(ctx, fasthttp.StatusBadRequest, ErrBodyShape.Error())
+		return
+	}
+	args, err := DecodeCommand(body)
+	if err != nil {
+		s.fail(ctx, fasthttp.StatusBadRequest, err.Error())
+		return
+	}
+	s.single(ctx, p, args, false)
+}
+
+// single runs one Redis-dialect command and answers {"result"} or
+// {"error"}; an error is 404 when notFound (path style, unknown command),
+// else 400.
+func (s *Server) single(ctx *fasthttp.RequestCtx, p perm, args [][]byte, notFound bool) {
+	if st, msg := check(p, args, false); st != 0 {
+		s.fail(ctx, st, msg)
+		return
+	}
+	sess := s.session()
+	defer s.release(sess)
+	rep := sess.Do(context.Background(), args)
+	status := fasthttp.StatusOK
+	if rep.Kind == shard.KindError {
+		status = fasthttp.StatusBadRequest
+		if notFound {
+			status = fasthttp.StatusNotFound
+		}
+	}
+	b := s.buf()
+	*b = AppendEntry(*b, rep, wantsBase64(ctx))
+	s.write(ctx, status, contentJSON, b)
+}
+
+// query runs one MemFast command and answers its text (or, with Accept:
+// application/json, the text inside {"result"} or {"error"}).
+func (s *Server) query(ctx *fasthttp.RequestCtx, p perm, body []byte) {
+	line, err := DecodeQuery(body)
+	if err != nil {
+		s.fail(ctx, fasthttp.StatusBadRequest, err.Error())
+		return
+	}
+	args, err := text.Tokenize([]byte(line))
+	if err != nil {
+		s.text(ctx, fasthttp.StatusBadRequest, []byte(err.Error()))
+		return
+	}
+	q := text.Prepare(args)
+	if st, msg := check(p, q.Args, false); st != 0 {
+		s.text(ctx, st, []byte(msg))
+		return
+	}
+	sess := s.session()
+	defer s.release(sess)
+	rep := sess.Do(context.Background(), q.Args)
+	status := fasthttp.StatusOK
+	if rep.Kind == shard.KindError {
+		status = fasthttp.StatusBadRequest
+	}
+	b := s.buf()
+	*b = q.AppendRender(*b, rep)
+	s.text(ctx, status, *b)
+	s.putBuf(b)
+}
+
+// text answers a MemFast reply: raw text, or JSON when the client accepts
+// only JSON. msg is copied.
+func (s *Server) text(ctx *fasthttp.RequestCtx, status int, msg []byte) {
+	if !bytes.Contains(ctx.Request.Header.Peek("Accept"), []byte(contentJSON)) {
+		ctx.SetStatusCode(status)
+		ctx.SetContentType(contentText)
+		ctx.SetBody(msg)
+		return
+	}
+	b := s.buf()
+	if status == fasthttp.StatusOK {
+		*b = append(*b, `{"result":`...)
+		*b = appendString(*b, msg, false)
+		*b = append(*b, '}')
+	} else {
+		*b = AppendError(*b, msg)
+	}
+	s.write(ctx, status, contentJSON, b)
+}
+
+// pipeline serves POST /pipeline: every command in order through one
+// session, not atomically.
+func (s *Server) pipeline(ctx *fasthttp.RequestCtx, p perm) {
+	cmds, ok := s.decodeBatch(ctx, p, false)
+	if !ok {
+		return
+	}
+	sess := s.session()
+	defer s.release(sess)
+	replies := sess.Exec(context.Background(), cmds)
+	s.writeEntries(ctx, replies)
+}
+
+// multiExec serves POST /multi-exec: MULTI, the commands and EXEC in one
+// session call, so the commands run atomically or not at all.
+func (s *Server) multiExec(ctx *fasthttp.RequestCtx, p perm) {
+	cmds, ok := s.decodeBatch(ctx, p, true)
+	if !ok {
+		return
+	}
+	all := make([][][]byte, 0, len(cmds)+2)
+	all = append(all, multiCmd)
+	all = append(all, cmds...)
+	all = append(all, execCmd)
+	sess := s.session()
+	defer s.release(sess)
+	replies := sess.Exec(context.Background(), all)
+	exec := replies[len(replies)-1]
+	if exec.Kind == shard.KindArray {
+		s.writeEntries(ctx, exec.Arr)
+		return
+	}
+	msg := "EXECABORT Transaction discarded"
+	if exec.Kind == shard.KindError {
+		msg = string(exec.Str)
+	}
+	for i, r := range replies[1 : len(replies)-1] {
+		if r.Kind == shard.KindError {
+			msg += " (command " + strconv.Itoa(i+1) + ": " + string(r.Str) + ")"
+			break
+		}
+	}
+	s.fail(ctx, fasthttp.StatusBadRequest, msg)
+}
+
+// decodeBatch decodes and checks the body of /pipeline or /multi-exec,
+// answering the error itself when it returns false.
+func (s *Server) decodeBatch(ctx *fasthttp.RequestCtx, p perm, inTxn bool) ([][][]byte, bool) {
+	cmds, err := DecodePipeline(ctx.PostBody())
+	if err != nil {
+		s.fail(ctx, fasthttp.StatusBadRequest, err.Error())
+		return nil, false
+	}
+	for i, args := range cmds {
+		if st, msg := check(p, args, inTxn); st != 0 {
+			s.fail(ctx, st, msg+" (command "+strconv.Itoa(i+1)+")")
+			return nil, false
+		}
+	}
+	return cmds, true
+}
+
+// writeEntries answers 200 with one {"result"} or {"error"} per reply.
+func (s *Server) writeEntries(ctx *fasthttp.RequestCtx, replies []shard.Reply) {
+	b64 := wantsBase64(ctx)
+	b := s.buf()
+	*b = append(*b, '[')
+	for i, r := range replies {
+		if i > 0 {
+			*b = append(*b, ',')
+		}
+		*b = AppendEntry(*b, r, b64)
+	}
+	*b = append(*b, ']')
+	s.write(ctx, fasthttp.StatusOK, contentJSON, b)
+}
+
+// pathStyle serves GET|POST /{cmd}/{arg}/...: path arguments, then the POST
+// body, then the query pairs.
+func (s *Server) pathStyle(ctx *fasthttp.RequestCtx, p perm, path []byte) {
+	args, err := pathArgs(path)
+	if err != nil {
+		s.fail(ctx, fasthttp.StatusBadRequest, "ERR invalid escape in the request path")
+		return
+	}
+	if len(args) == 0 || len(args[0]) == 0 {
+		s.fail(ctx, fasthttp.StatusNotFound, "ERR not found")
+		return
+	}
+	if body := ctx.PostBody(); ctx.IsPost() && len(body) > 0 {
+		args = append(args, body)
+	}
+	for k, v := range ctx.QueryArgs().All() {
+		if string(k) == "_token" {
+			continue
+		}
+		args = append(args, k)
+		if len(v) > 0 {
+			args = append(args, v)
+		}
+	}
+	s.single(ctx, p, args, router.Lookup(args[0]) == nil)
+}
+
+// pathArgs splits a raw request path into URL-unescaped arguments; a single
+// trailing slash adds no argument.
+func pathArgs(path []byte) ([][]byte, error) {
+	path = bytes.TrimPrefix(path, []byte("/"))
+	path = bytes.TrimSuffix(path, []byte("/"))
+	segs := bytes.Split(path, []byte("/"))
+	args := make([][]byte, len(segs))
+	for i, seg := range segs {
+		if bytes.IndexByte(seg, '%') < 0 {
+			args[i] = seg
+			continue
+		}
+		u, err := url.PathUnescape(string(seg))
+		if err != nil {
+			return nil, err
+		}
+		args[i] = []byte(u)
+	}
+	return args, nil
+}
+
+// write answers status with the body in b and recycles b.
+func (s *Server) write(ctx *fasthttp.RequestCtx, status int, contentType string, b *[]byte) {
+	ctx.SetStatusCode(status)
+	ctx.SetContentType(contentType)
+	ctx.SetBody(*b)
+	s.putBuf(b)
+}
