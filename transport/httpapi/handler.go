@@ -62,6 +62,10 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		if s.method(ctx, "POST") {
 			s.multiExec(ctx, p)
 		}
+	case "/v1/execute":
+		if s.method(ctx, "POST") {
+			s.execute(ctx, p)
+		}
 	default:
 		if ctx.IsGet() || ctx.IsPost() {
 			s.pathStyle(ctx, p, path)
