@@ -129,10 +129,32 @@ func TestUpstashClient(t *testing.T) {
 		if err := wd.Decode(&wv); err != nil {
 			t.Fatalf("%s: bad expectation %s: %v", k, w, err)
 		}
+		if ttlClose(k, g, wv) {
+			continue
+		}
 		if !reflect.DeepEqual(g, wv) {
 			t.Errorf("%s = %s, want %s", k, jsonText(g), jsonText(wv))
 		}
 	}
+}
+
+// ttlClose accepts a TTL up to 2 s below the expected one: on a loaded
+// machine (-race, CI) more than the half second that TTL's rounding hides
+// may pass between the SET and the TTL.
+func ttlClose(key string, got, want any) bool {
+	switch key {
+	case "ttl", "ttlEx", "directTtl":
+	default:
+		return false
+	}
+	gn, ok1 := got.(json.Number)
+	wn, ok2 := want.(json.Number)
+	if !ok1 || !ok2 {
+		return false
+	}
+	g, err1 := gn.Int64()
+	w, err2 := wn.Int64()
+	return err1 == nil && err2 == nil && g <= w && g >= w-2
 }
 
 func jsonText(v any) string {

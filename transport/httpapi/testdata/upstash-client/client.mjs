@@ -48,12 +48,16 @@ async function main() {
   out.setObject = await redis.set("us:obj", { name: "memshard", n: 3, tags: ["a", "b"], nested: { ok: true } });
   out.getObject = await redis.get("us:obj");
 
-  // Concurrent commands: auto-pipelining batches them into one /pipeline call.
+  // Concurrent commands: auto-pipelining batches them into /pipeline calls.
+  // The client may split them over several requests that run concurrently,
+  // so they must not depend on each other's order: the keys they read are
+  // written (and awaited) first.
+  await redis.set("us:autoread", "x y");
   out.auto = await Promise.all([
-    redis.set("us:auto", "x y"),
-    redis.get("us:auto"),
+    redis.set("us:auto", "z"),
+    redis.get("us:autoread"),
     redis.incr("us:autocounter"),
-    redis.exists("us:auto", "us:missing"),
+    redis.exists("us:autoread", "us:missing"),
   ]);
 
   // Explicit pipeline (POST /pipeline, not atomic).
