@@ -16,6 +16,7 @@
 //	POST /multi-exec    [[...],[...]]               atomic (MULTI ... EXEC)
 //	                    -> 200 [{"result": ...} | {"error": ...}, ...]
 //	                    -> 400 {"error": "EXECABORT ..."} when discarded
+//	GET / (Upgrade), GET /v1/ws                     WebSocket sessions (see ws.go)
 //	GET /livez          200 OK while the process serves
 //	GET /readyz         200 when ready (SetReady), 503 otherwise
 //	OPTIONS *           204, CORS preflight

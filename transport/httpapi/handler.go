@@ -45,6 +45,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		s.probe(ctx, s.ready.Load() && !s.closing.Load())
 		return
 	}
+	if s.wsRoute(ctx, path) { // WebSockets authenticate in-band too
+		return
+	}
 	p, ok := s.auth(ctx)
 	if !ok {
 		return

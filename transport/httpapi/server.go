@@ -31,13 +31,17 @@ type Config struct {
 	ReadTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection idle that long; 0: ReadTimeout.
 	IdleTimeout time.Duration
+	// WSMaxMessage bounds one WebSocket message in bytes; a larger one
+	// closes the connection with 1009.
+	WSMaxMessage int
 	// Logger receives the server's logs.
 	Logger zerolog.Logger
 }
 
-// DefaultConfig returns the defaults: 127.0.0.1:8080, 10 MiB bodies.
+// DefaultConfig returns the defaults: 127.0.0.1:8080, 10 MiB bodies, 1 MiB
+// WebSocket messages.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", MaxBodySize: 10 << 20}
+	return Config{Addr: "127.0.0.1:8080", MaxBodySize: 10 << 20, WSMaxMessage: 1 << 20}
 }
 
 // Validate reports a setting that cannot work.
@@ -47,6 +51,8 @@ func (c *Config) Validate() error {
 		return errors.New("httpapi: empty Addr")
 	case c.MaxBodySize < 0:
 		return errors.New("httpapi: negative MaxBodySize")
+	case c.WSMaxMessage < 0:
+		return errors.New("httpapi: negative WSMaxMessage")
 	case c.ReadTimeout < 0 || c.IdleTimeout < 0:
 		return errors.New("httpapi: negative timeout")
 	case c.Token != "" && c.Token == c.ReadOnlyToken:
@@ -62,6 +68,9 @@ func (c *Config) fill() {
 	}
 	if c.MaxBodySize == 0 {
 		c.MaxBodySize = d.MaxBodySize
+	}
+	if c.WSMaxMessage == 0 {
+		c.WSMaxMessage = d.WSMaxMessage
 	}
 }
 
@@ -83,6 +92,7 @@ type Server struct {
 	group    *actor.Group
 	sessions sync.Pool // *router.Session, one per in-flight request
 	bufs     sync.Pool // *[]byte response bodies
+	ws       wsConns   // open WebSocket sessions
 
 	mu       sync.Mutex // guards ln
 	ln       net.Listener
@@ -173,9 +183,10 @@ func (s *Server) Addr() net.Addr {
 // (loading, draining). Safe from any goroutine.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
 
-// Close stops accepting, lets in-flight requests finish (for up to ten
-// seconds), closes idle connections and waits for the serving goroutine.
-// Idempotent.
+// Close sends 1001 (going away) to every WebSocket session and waits for
+// them (about a second at most), stops accepting, lets in-flight requests
+// finish (for up to ten seconds), closes idle connections and waits for the
+// serving goroutine. Idempotent.
 func (s *Server) Close() error {
 	var err error
 	s.stopOnce.Do(func() {
@@ -184,6 +195,7 @@ func (s *Server) Close() error {
 		s.mu.Lock()
 		ln := s.ln
 		s.mu.Unlock()
+		s.ws.closeAll() // 1001 to every WebSocket, then wait for them
 		if ln != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 			err = s.srv.ShutdownWithContext(ctx)
