@@ -131,17 +131,30 @@ func (s *Server) multiExec(ctx *fasthttp.RequestCtx, p perm) {
 	if !ok {
 		return
 	}
+	sess := s.session()
+	defer s.release(sess)
+	entries, msg := runTxn(sess, cmds)
+	if msg != "" {
+		s.fail(ctx, fasthttp.StatusBadRequest, msg)
+		return
+	}
+	s.writeEntries(ctx, entries)
+}
+
+// runTxn runs cmds as MULTI … EXEC in one session call and returns EXEC's
+// replies, or the message of a discarded transaction (the EXECABORT text
+// and the first command refused while queueing). /multi-exec and the
+// WebSocket txn message share it. The replies are valid until the
+// session's next call.
+func runTxn(sess *router.Session, cmds [][][]byte) ([]shard.Reply, string) {
 	all := make([][][]byte, 0, len(cmds)+2)
 	all = append(all, multiCmd)
 	all = append(all, cmds...)
 	all = append(all, execCmd)
-	sess := s.session()
-	defer s.release(sess)
 	replies := sess.Exec(context.Background(), all)
 	exec := replies[len(replies)-1]
 	if exec.Kind == shard.KindArray {
-		s.writeEntries(ctx, exec.Arr)
-		return
+		return exec.Arr, ""
 	}
 	msg := "EXECABORT Transaction discarded"
 	if exec.Kind == shard.KindError {
@@ -153,7 +166,7 @@ func (s *Server) multiExec(ctx *fasthttp.RequestCtx, p perm) {
 			break
 		}
 	}
-	s.fail(ctx, fasthttp.StatusBadRequest, msg)
+	return nil, msg
 }
 
 // decodeBatch decodes and checks the body of /pipeline or /multi-exec,

@@ -509,10 +509,7 @@ func (c *wsConn) batch(id json.RawMessage, raw [][]json.RawMessage, txn bool) {
 		c.errorReply(id, ErrEmptyPipeline.Error())
 		return
 	}
-	cmds := make([][][]byte, 0, len(raw)+2)
-	if txn {
-		cmds = append(cmds, multiCmd)
-	}
+	cmds := make([][][]byte, 0, len(raw))
 	for i, r := range raw {
 		args, err := commandArgs(r)
 		if err == nil {
@@ -530,24 +527,12 @@ func (c *wsConn) batch(id json.RawMessage, raw [][]json.RawMessage, txn bool) {
 		c.entries(id, c.sess.Exec(context.Background(), cmds))
 		return
 	}
-	cmds = append(cmds, execCmd)
-	replies := c.sess.Exec(context.Background(), cmds)
-	exec := replies[len(replies)-1]
-	if exec.Kind == shard.KindArray {
-		c.entries(id, exec.Arr)
+	entries, msg := runTxn(c.sess, cmds)
+	if msg != "" {
+		c.errorReply(id, msg)
 		return
 	}
-	msg := "EXECABORT Transaction discarded"
-	if exec.Kind == shard.KindError {
-		msg = string(exec.Str)
-	}
-	for i, r := range replies[1 : len(replies)-1] {
-		if r.Kind == shard.KindError {
-			msg += " (command " + strconv.Itoa(i+1) + ": " + string(r.Str) + ")"
-			break
-		}
-	}
-	c.errorReply(id, msg)
+	c.entries(id, entries)
 }
 
 // entries builds a result whose value is one {"result"} or {"error"} per
