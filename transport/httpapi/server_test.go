@@ -469,18 +469,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 		c.post("/", `["SET","k","v"]`)
 		c.post("/pipeline", `[["GET","k"]]`)
 	}
-	// The first server may start fasthttp's package-level goroutines.
-	t.Run("warm", run)
-	before := runtime.NumGoroutine()
-	t.Run("measured", run)
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	expectNoGoroutineGrowth(t, run)
 }
 
 func TestReadErrors(t *testing.T) {
@@ -531,5 +520,23 @@ func TestCloseFinishesInFlight(t *testing.T) {
 	}
 	if err := <-closed; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// expectNoGoroutineGrowth runs run once to warm up (the first server may
+// start fasthttp's package-level goroutines), then again, and fails if the
+// goroutine count does not come back to where it was.
+func expectNoGoroutineGrowth(t *testing.T, run func(t *testing.T)) {
+	t.Helper()
+	t.Run("warm", run)
+	before := runtime.NumGoroutine()
+	t.Run("measured", run)
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

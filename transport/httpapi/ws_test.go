@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -351,15 +350,5 @@ func TestWSNoGoroutineLeak(t *testing.T) {
 		// so the client answers; the read ends with the connection.
 		go open.Read(context.Background())
 	}
-	t.Run("warm", run)
-	before := runtime.NumGoroutine()
-	t.Run("measured", run)
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	expectNoGoroutineGrowth(t, run)
 }
