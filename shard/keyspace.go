@@ -87,25 +87,10 @@ func (ks *Keyspace) Stats() Stats {
 // replies will all be read before the next reset.
 func (ks *Keyspace) ResetArena() { ks.arena = ks.arena[:0] }
 
-// SetArena installs the arena the next replies are appended to and returns
-// the previous one, so a batch can carry its own arena (no copy, no lock).
-func (ks *Keyspace) SetArena(a []byte) []byte {
-	old := ks.arena
-	ks.arena = a
-	return old
-}
-
 // bulk returns a bulk reply holding a copy of b in the arena.
 func (ks *Keyspace) bulk(b []byte) Reply {
 	n := len(ks.arena)
 	ks.arena = append(ks.arena, b...)
-	return Reply{Kind: KindBulk, Str: ks.arena[n:len(ks.arena):len(ks.arena)]}
-}
-
-// bulkAppend returns a bulk reply of the bytes fn appends to the arena.
-func (ks *Keyspace) bulkAppend(fn func([]byte) []byte) Reply {
-	n := len(ks.arena)
-	ks.arena = fn(ks.arena)
 	return Reply{Kind: KindBulk, Str: ks.arena[n:len(ks.arena):len(ks.arena)]}
 }
 

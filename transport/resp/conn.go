@@ -39,7 +39,6 @@ type conn struct {
 	authed  bool
 	created time.Time
 	lastCmd time.Time
-	cmdName string
 
 	name, libName, libVer string
 	replyMode             int

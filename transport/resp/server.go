@@ -165,12 +165,6 @@ func (s *Server) serve(ln net.Listener) error {
 			if s.closing.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTemporary) {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
 			// Out of file descriptors and the like: back off, keep serving.
 			s.cfg.Logger.Warn().Err(err).Msg("accept failed")
 			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
@@ -181,8 +175,6 @@ func (s *Server) serve(ln net.Listener) error {
 		s.accept(nc)
 	}
 }
-
-var errTemporary = errors.New("temporary")
 
 // accept registers a connection and starts its goroutine, or refuses it
 // with Redis's maxclients error.
