@@ -18,25 +18,67 @@ import (
 // next call) and failed == -1; otherwise failed is the index of the command
 // that failed and errRep its error.
 func (s *Session) ExecAtomic(ctx context.Context, cmds [][][]byte) (replies []shard.Reply, failed int, errRep shard.Reply) {
+	res := s.ExecChecked(ctx, nil, cmds)
+	return res.Replies, res.ErrIndex, res.Err
+}
+
+// Check is a condition of a checked batch: Key's version must be Ver
+// (0: Key must not exist).
+type Check struct {
+	Key []byte
+	Ver uint64
+}
+
+// Failed is a check that did not hold, with the key's current version.
+type Failed struct {
+	Key     []byte
+	Ver     uint64
+	Current uint64
+}
+
+// Checked is the outcome of ExecChecked. Exactly one holds: Failed is
+// non-empty (a check failed, nothing ran), ErrIndex >= 0 (a command failed,
+// nothing applied), or the batch committed and Replies has one reply per
+// command (valid until the session's next call).
+type Checked struct {
+	Replies  []shard.Reply
+	Seq      uint64 // the batch's change number: the version of every key it wrote
+	Failed   []Failed
+	ErrIndex int
+	Err      shard.Reply
+}
+
+// ExecChecked is ExecAtomic preceded by version checks, run while the batch
+// holds its shards: if any key's version differs from its check, nothing
+// runs. This is the contract of /v1/txn, after etcd's compare-and-swap
+// transactions.
+func (s *Session) ExecChecked(ctx context.Context, checks []Check, cmds [][][]byte) Checked {
 	if s.multi {
-		return nil, 0, errAtomicInMulti
+		return Checked{ErrIndex: 0, Err: errAtomicInMulti}
 	}
 	mark := make([]bool, len(s.batches))
 	for i, args := range cmds {
 		c, rep, ok := validateAtomic(args)
 		if !ok {
-			return nil, i, rep
+			return Checked{ErrIndex: i, Err: rep}
 		}
 		s.need(c, args, mark)
+	}
+	for _, c := range checks {
+		mark[s.r.ShardOf(c.Key)] = true
 	}
 	for _, b := range s.batches {
 		b.Arena = b.Arena[:0]
 	}
 	s.scratch.Arena = s.scratch.Arena[:0]
 	if !s.tx.acquire(ctx, mark) {
-		return nil, 0, txnFailed(ctx)
+		return Checked{ErrIndex: 0, Err: txnFailed(ctx)}
 	}
 	defer s.tx.release()
+	res := Checked{ErrIndex: -1, Seq: s.tx.seq}
+	if res.Failed = s.checkVersions(checks); len(res.Failed) != 0 {
+		return res
+	}
 	var undo []saved
 	seen := map[string]bool{}
 	out := make([]shard.Reply, len(cmds))
@@ -55,10 +97,28 @@ func (s *Session) ExecAtomic(ctx context.Context, cmds [][][]byte) (replies []sh
 		if out[i].IsError() {
 			rep := out[i].Clone()
 			s.rollback(undo)
-			return nil, i, rep
+			return Checked{ErrIndex: i, Err: rep}
 		}
 	}
-	return out, -1, shard.Reply{}
+	res.Replies = out
+	return res
+}
+
+// checkVersions runs the checks on the held shards and returns those that
+// failed.
+func (s *Session) checkVersions(checks []Check) []Failed {
+	var failed []Failed
+	for _, c := range checks {
+		rep := s.tx.run(s.r.ShardOf(c.Key), shard.Versions, [][]byte{versionsName, c.Key})
+		var cur uint64
+		if rep.Kind == shard.KindArray && len(rep.Arr) == 1 {
+			cur = uint64(rep.Arr[0].Int)
+		}
+		if cur != c.Ver {
+			failed = append(failed, Failed{Key: c.Key, Ver: c.Ver, Current: cur})
+		}
+	}
+	return failed
 }
 
 // saved is a key's state before an atomic batch wrote it: a Peek reply.
@@ -68,10 +128,11 @@ type saved struct {
 }
 
 var (
-	peekName = []byte("peek")
-	putName  = []byte("put")
-	delName  = []byte("del")
-	replace  = []byte("replace")
+	peekName     = []byte("peek")
+	versionsName = []byte("versions")
+	putName      = []byte("put")
+	delName      = []byte("del")
+	replace      = []byte("replace")
 
 	errAtomicInMulti = shard.Error("ERR an atomic batch cannot run inside MULTI")
 )
@@ -86,7 +147,8 @@ func (s *Session) rollback(undo []saved) {
 			continue
 		}
 		at := strconv.AppendInt(nil, u.prev.Arr[1].Int, 10)
-		s.tx.run(sh, shard.Put, [][]byte{putName, u.key, u.prev.Arr[0].Str, at, replace})
+		ver := strconv.AppendInt(nil, u.prev.Arr[3].Int, 10)
+		s.tx.run(sh, shard.Put, [][]byte{putName, u.key, u.prev.Arr[0].Str, at, replace, ver})
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"hash/maphash"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -64,6 +65,7 @@ type Router struct {
 	seed   maphash.Seed
 	log    zerolog.Logger
 	dump   *dumper
+	seq    atomic.Uint64 // change numbers, shared by every shard (see shard.Keyspace)
 
 	closeOnce sync.Once
 }
@@ -87,7 +89,7 @@ func New(cfg Config) (*Router, error) {
 	r.dump = d
 	for i := 0; i < cfg.Shards; i++ {
 		s := shard.New(i, shard.Config{ActiveExpireInterval: cfg.ActiveExpireInterval, Clock: cfg.Clock,
-			Logger: cfg.Logger.With().Int("shard", i).Logger()})
+			Logger: cfg.Logger.With().Int("shard", i).Logger(), Seq: &r.seq})
 		r.shards = append(r.shards, s)
 		if err := s.Start(r.group); err != nil {
 			r.Close()
@@ -105,6 +107,10 @@ func (r *Router) ShardOf(key []byte) int {
 	h := maphash.Bytes(r.seed, key)
 	return int((h >> 32) * uint64(len(r.shards)) >> 32)
 }
+
+// Seq is the last change number handed out: every write gets a number
+// larger than all before it on its key.
+func (r *Router) Seq() uint64 { return r.seq.Load() }
 
 // Close stops every shard after it finished the batches it already has;
 // batches sent later fail with a shutdown error. Idempotent.

@@ -19,6 +19,7 @@ type leased struct {
 	s      *Session
 	ctx    context.Context
 	leases []*shard.Lease // by shard index
+	seq    uint64         // the change number of the writes made under the leases
 }
 
 // run executes one op on shard sh and returns its reply, which stays valid
@@ -76,6 +77,15 @@ func (x *leased) acquire(ctx context.Context, need []bool) bool {
 		}
 		x.leases[sh] = l
 	}
+	// Drawn once every shard is held: each of them has applied all its
+	// earlier writes, so the transaction's number is above theirs, and no
+	// later write can get a smaller one.
+	x.seq = x.s.r.seq.Add(1)
+	for _, l := range x.leases {
+		if l != nil {
+			l.SetSeq(x.seq)
+		}
+	}
 	return true
 }
 
@@ -87,6 +97,7 @@ func (x *leased) release() {
 			x.leases[i] = nil
 		}
 	}
+	x.seq = 0
 }
 
 // need marks the shards a command touches: its keys' shards, or all of them

@@ -38,7 +38,7 @@ func BenchmarkBatchGet(b *testing.B) {
 					args[k][1] = keys[j]
 					batch.Add(Get, args[k])
 				}
-				s.run(batch)
+				s.run(batch, 0)
 				<-batch.Done
 			}
 		})

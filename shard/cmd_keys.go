@@ -284,11 +284,11 @@ func RandomKeyShard(ks *Keyspace, _ [][]byte) Reply {
 
 // peek is Peek's reply for a live entry.
 func (ks *Keyspace) peek(e *entry) Reply {
-	return Array([]Reply{ks.bulk(e.val), Int(e.expireAt), ks.bulkStr(typeName(e.typ))})
+	return Array([]Reply{ks.bulk(e.val), Int(e.expireAt), ks.bulkStr(typeName(e.typ)), Int(int64(e.ver))})
 }
 
 // Peek: [_, key]. Nil when missing, else [value, expireAt unix ms or 0,
-// type name]. For the router's cross-shard commands.
+// type name, version]. For the router's cross-shard commands.
 func Peek(ks *Keyspace, args [][]byte) Reply {
 	e := ks.lookup(args[1])
 	if e == nil {
@@ -308,12 +308,22 @@ func Take(ks *Keyspace, args [][]byte) Reply {
 	return r
 }
 
-// Put: [_, key, value, expireAtMs, mode]: stores value with the absolute
-// expiry (0: none) when mode is "replace", or only if key is missing when
-// mode is "nx". Replies 1 when stored, 0 when not.
+// Put: [_, key, value, expireAtMs, mode [, version]]: stores value with the
+// absolute expiry (0: none) when mode is "replace", or only if key is missing
+// when mode is "nx". With a version (a rollback restoring a key), the key
+// gets that version back instead of a new one. Replies 1 when stored, 0 when
+// not.
 func Put(ks *Keyspace, args [][]byte) Reply {
-	if len(args) != 5 {
+	if len(args) != 5 && len(args) != 6 {
 		return ErrSyntax
+	}
+	var ver int64
+	if len(args) == 6 {
+		v, ok := parseInt(args[5])
+		if !ok || v < 0 {
+			return ErrNotInt
+		}
+		ver = v
 	}
 	at, ok := parseInt(args[3])
 	if !ok || at < 0 {
@@ -331,6 +341,9 @@ func Put(ks *Keyspace, args [][]byte) Reply {
 	e, _ := ks.set(args[1], args[2], false)
 	if at != 0 {
 		ks.setExpire(e, at)
+	}
+	if ver != 0 {
+		e.ver = uint64(ver)
 	}
 	return Int(1)
 }

@@ -25,6 +25,8 @@ var testHandlers = map[string]Handler{
 	"COPY": Copy, "TOUCH": Touch, "DBSIZE": DBSize, "KEYS": Keys, "SCAN": ScanShard,
 	"RANDOMKEY": RandomKeyShard, "FLUSH": Flush, "PEEK": Peek, "TAKE": Take,
 	"PUT": Put, "EXISTSANY": ExistsAny,
+	"GETVERSION": GetVersion, "VERSIONS": Versions, "PUTIFVERSION": PutIfVersion,
+	"DELIFVERSION": DelIfVersion, "KEYSWITHPREFIX": KeysWithPrefix, "DELPREFIX": DelPrefix,
 }
 
 // t0 is the scripts' start time: 2023-11-14T22:13:20Z, in unix ms.
@@ -84,6 +86,8 @@ func do(tb testing.TB, ks *Keyspace, line string) Reply {
 	if !ok {
 		tb.Fatalf("no handler for %q", args[0])
 	}
+	ks.beginBatch() // each line is a batch of its own, as on a shard
+	ks.beginOp(0, 1)
 	return h(ks, args).Clone()
 }
 

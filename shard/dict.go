@@ -45,7 +45,8 @@ type entry struct {
 	key      string
 	val      []byte
 	hash     uint64
-	expireAt int64 // unix ms; 0: no expiry
+	expireAt int64  // unix ms; 0: no expiry
+	ver      uint64 // sequence number of the last change to the key
 	next     int32 // next handle in the bucket chain, 0 at the end
 	self     int32 // this entry's own handle
 	ttlPos   int32 // 1-based position in Keyspace.ttl, 0 without a TTL

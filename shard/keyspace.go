@@ -23,6 +23,16 @@ type Keyspace struct {
 	arena   []byte // bulk reply bytes of the batch being executed
 	watched map[string][]*Watch
 
+	// Versions: every change is stamped with a number drawn from seqSrc, a
+	// counter shared by the shards of one router, so a key's version grows
+	// with each write and never repeats. A command's writes share one
+	// number; a transaction's writes share the one its holder drew.
+	seqSrc  *atomic.Uint64
+	opSeq   uint64 // the running command's number; 0: not drawn yet
+	seqNext uint64 // numbers reserved for the rest of the batch: [seqNext, seqEnd)
+	seqEnd  uint64
+	opsLeft int // commands left in the batch, the size of the next reservation
+
 	// Counters for INFO; read them only on the shard goroutine (Stats copies).
 	stats Stats
 }
@@ -53,7 +63,7 @@ func NewKeyspace(clock func() time.Time) *Keyspace {
 	if clock == nil {
 		clock = time.Now
 	}
-	ks := &Keyspace{d: newDict(), clock: clock}
+	ks := &Keyspace{d: newDict(), clock: clock, seqSrc: new(atomic.Uint64)}
 	ks.Tick()
 	return ks
 }
@@ -228,8 +238,10 @@ func (ks *Keyspace) setTTL(e *entry, at int64) {
 	ks.changed(e)
 }
 
-// changed records a write to e's key: the change counter, and WATCH.
+// changed records a write to e's key: its version, the change counter, and
+// WATCH.
 func (ks *Keyspace) changed(e *entry) {
+	e.ver = ks.stamp()
 	ks.stats.Changes++
 	if len(ks.watched) != 0 {
 		for _, w := range ks.watched[e.key] {
@@ -237,6 +249,36 @@ func (ks *Keyspace) changed(e *entry) {
 		}
 	}
 }
+
+// beginBatch forgets the numbers reserved for an earlier batch: numbers are
+// drawn when a batch first writes, so that they follow the order in which
+// shards apply their changes.
+func (ks *Keyspace) beginBatch() { ks.seqNext, ks.seqEnd = 0, 0 }
+
+// beginOp starts a command: seq is its fixed number (a transaction's), or 0
+// to draw one at its first write; left is how many commands of the batch
+// remain, counting this one.
+func (ks *Keyspace) beginOp(seq uint64, left int) { ks.opSeq, ks.opsLeft = seq, left }
+
+// stamp returns the running command's change number, drawing it on first
+// use. One atomic add reserves numbers for every command left in the batch,
+// so a pipeline of writes touches the shared counter once.
+func (ks *Keyspace) stamp() uint64 {
+	if ks.opSeq == 0 {
+		if ks.seqNext == ks.seqEnd {
+			n := uint64(max(ks.opsLeft, 1))
+			end := ks.seqSrc.Add(n) + 1
+			ks.seqNext, ks.seqEnd = end-n, end
+		}
+		ks.opSeq = ks.seqNext
+		ks.seqNext++
+	}
+	return ks.opSeq
+}
+
+// Seq is the last change number drawn by any shard sharing this keyspace's
+// counter.
+func (ks *Keyspace) Seq() uint64 { return ks.seqSrc.Load() }
 
 // flush removes every key. Watchers of keys that existed become dirty.
 func (ks *Keyspace) flush() int {
@@ -318,6 +360,8 @@ func (ks *Keyspace) ActiveExpire(budget time.Duration) int {
 			c := ks.ttl[ks.d.random64()%uint64(len(ks.ttl))]
 			e := ks.d.at(c)
 			if ks.expired(e) {
+				ks.beginBatch()
+				ks.beginOp(0, 1)
 				ks.expire(e)
 				expired++
 			}

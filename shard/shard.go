@@ -53,6 +53,7 @@ type Lease struct {
 	state    atomic.Int32 // leasePending → leaseHeld | leaseCancelled
 	acquired chan struct{}
 	work     chan *Batch
+	seq      uint64 // change number of every write made under the lease; 0: per command
 }
 
 const (
@@ -85,6 +86,11 @@ func (l *Lease) Run(b *Batch) {
 	<-b.Done
 }
 
+// SetSeq makes every write of the batches run on the lease from now on carry
+// change number seq: a transaction's writes on all its shards share one
+// number. Only the holder calls it, between Acquired and Run.
+func (l *Lease) SetSeq(seq uint64) { l.seq = seq }
+
 // Release returns the shard to its mailbox.
 func (l *Lease) Release() { l.work <- nil }
 
@@ -100,6 +106,9 @@ type Config struct {
 	Clock func() time.Time
 	// Logger receives the shard's logs (a handler panic, with its stack).
 	Logger zerolog.Logger
+	// Seq is the change counter shared by the shards of one router (see
+	// Keyspace); nil gives the shard a counter of its own.
+	Seq *atomic.Uint64
 }
 
 // Shard is one goroutine owning one Keyspace. Other goroutines talk to it
@@ -119,7 +128,11 @@ func New(id int, cfg Config) *Shard {
 	if cfg.ActiveExpireInterval <= 0 {
 		cfg.ActiveExpireInterval = 100 * time.Millisecond
 	}
-	return &Shard{id: id, ks: NewKeyspace(cfg.Clock), mb: actor.NewMailbox[*Batch](), cfg: cfg}
+	ks := NewKeyspace(cfg.Clock)
+	if cfg.Seq != nil {
+		ks.seqSrc = cfg.Seq
+	}
+	return &Shard{id: id, ks: ks, mb: actor.NewMailbox[*Batch](), cfg: cfg}
 }
 
 // ID is the shard's index.
@@ -189,13 +202,15 @@ func (s *Shard) handle(b *Batch) {
 		s.leased(b.Lease)
 		return
 	}
-	s.run(b)
+	s.run(b, 0)
 }
 
-// run executes b and hands it back.
-func (s *Shard) run(b *Batch) {
+// run executes b and hands it back; seq is the change number of its writes
+// (0: one per command).
+func (s *Shard) run(b *Batch, seq uint64) {
 	ks := s.ks
 	ks.Tick()
+	ks.beginBatch()
 	ks.arena = b.Arena
 	if len(b.Ops) > 1 && prefetch {
 		var x uint64
@@ -207,7 +222,7 @@ func (s *Shard) run(b *Batch) {
 		s.sink = x
 	}
 	for i := 0; i < len(b.Ops); {
-		i = s.runFrom(b, i)
+		i = s.runFrom(b, i, seq)
 	}
 	b.Arena = ks.arena
 	ks.arena = nil
@@ -217,7 +232,7 @@ func (s *Shard) run(b *Batch) {
 // runFrom runs b.Ops[i:] and returns len(b.Ops). A handler that panics
 // (a bug) fails its own command with an error reply and is logged with its
 // stack; the shard and the other commands of the batch carry on.
-func (s *Shard) runFrom(b *Batch, i int) (next int) {
+func (s *Shard) runFrom(b *Batch, i int, seq uint64) (next int) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.cfg.Logger.Error().Int("shard", s.id).Interface("panic", p).
@@ -230,6 +245,7 @@ func (s *Shard) runFrom(b *Batch, i int) (next int) {
 	ks := s.ks
 	for ; i < len(b.Ops); i++ {
 		op := &b.Ops[i]
+		ks.beginOp(seq, len(b.Ops)-i)
 		op.Reply = op.Fn(ks, op.Args)
 	}
 	return i
@@ -253,7 +269,7 @@ func (s *Shard) leased(l *Lease) {
 		if b == nil {
 			return
 		}
-		s.run(b)
+		s.run(b, l.seq)
 	}
 }
 

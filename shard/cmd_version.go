@@ -1,0 +1,174 @@
+package shard
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+)
+
+// Versioned access: the handlers behind the key REST routes and checked
+// transactions. A key's version is the change number of its last write (see
+// Keyspace.stamp); a missing key has version 0. Each handler checks and
+// writes in one step on the shard's goroutine, so a conditional write cannot
+// race another client's write to the same key.
+
+// Conditions of PutIfVersion and DelIfVersion.
+const (
+	CondAny    = "any"    // write unconditionally
+	CondMatch  = "match"  // the key's version must equal the given one (0: missing)
+	CondExists = "exists" // the key must exist (If-Match: *)
+	CondAbsent = "absent" // the key must be missing (If-None-Match: *)
+)
+
+// GetVersion: [_, key]. Nil when missing, else [value, version].
+func GetVersion(ks *Keyspace, args [][]byte) Reply {
+	e := ks.lookupRead(args[1])
+	if e == nil {
+		return Nil()
+	}
+	if notString(e) {
+		return ErrWrongType
+	}
+	return Array([]Reply{ks.bulk(e.val), Int(int64(e.ver))})
+}
+
+// Versions: [_, key...]. Replies the version of each key, 0 for a missing
+// one.
+func Versions(ks *Keyspace, args [][]byte) Reply {
+	out := make([]Reply, len(args)-1)
+	for i, k := range args[1:] {
+		var v uint64
+		if e := ks.lookup(k); e != nil {
+			v = e.ver
+		}
+		out[i] = Int(int64(v))
+	}
+	return Array(out)
+}
+
+// condHolds reports whether cond holds for e (nil: missing) and version ver.
+func condHolds(e *entry, cond []byte, ver int64) (bool, bool) {
+	var cur uint64
+	if e != nil {
+		cur = e.ver
+	}
+	switch string(cond) {
+	case CondAny:
+		return true, true
+	case CondMatch:
+		return cur == uint64(ver), true
+	case CondExists:
+		return e != nil, true
+	case CondAbsent:
+		return e == nil, true
+	}
+	return false, false
+}
+
+// PutIfVersion: [_, key, value, cond, version, pttlMs]. Stores value (with a
+// TTL when pttlMs > 0, else none) if cond holds. Replies [1, new version]
+// when stored, [0, current version] when not.
+func PutIfVersion(ks *Keyspace, args [][]byte) Reply {
+	if len(args) != 6 {
+		return ErrSyntax
+	}
+	ver, ok1 := parseInt(args[4])
+	px, ok2 := parseInt(args[5])
+	if !ok1 || !ok2 || ver < 0 || px < 0 {
+		return ErrNotInt
+	}
+	e := ks.lookup(args[1])
+	if e != nil && notString(e) {
+		return ErrWrongType
+	}
+	holds, known := condHolds(e, args[3], ver)
+	if !known {
+		return ErrSyntax
+	}
+	if !holds {
+		return Array([]Reply{Int(0), Int(int64(verOf(e)))})
+	}
+	e, _ = ks.set(args[1], args[2], false)
+	if px > 0 {
+		ks.setExpire(e, ks.Now()+px)
+	}
+	return Array([]Reply{Int(1), Int(int64(e.ver))})
+}
+
+// DelIfVersion: [_, key, cond, version]. Deletes key if cond holds. Replies
+// [1, 0] when a key was deleted, [0, current version] when not (a missing key
+// that satisfied the condition replies [0, 0]).
+func DelIfVersion(ks *Keyspace, args [][]byte) Reply {
+	if len(args) != 4 {
+		return ErrSyntax
+	}
+	ver, ok := parseInt(args[3])
+	if !ok || ver < 0 {
+		return ErrNotInt
+	}
+	e := ks.lookup(args[1])
+	holds, known := condHolds(e, args[2], ver)
+	if !known {
+		return ErrSyntax
+	}
+	if !holds || e == nil {
+		return Array([]Reply{Int(0), Int(int64(verOf(e)))})
+	}
+	ks.remove(args[1])
+	return Array([]Reply{Int(1), Int(0)})
+}
+
+func verOf(e *entry) uint64 {
+	if e == nil {
+		return 0
+	}
+	return e.ver
+}
+
+// KeysWithPrefix: [_, prefix, limit]. Replies the live keys that start with
+// prefix in byte order, the first limit of them (0: all).
+func KeysWithPrefix(ks *Keyspace, args [][]byte) Reply {
+	prefix := string(args[1])
+	limit, ok := parseInt(args[2])
+	if !ok || limit < 0 {
+		return ErrNotInt
+	}
+	var keys []string
+	ks.d.each(func(c int32) bool {
+		e := ks.d.at(c)
+		if strings.HasPrefix(e.key, prefix) && !ks.expired(e) {
+			keys = append(keys, e.key)
+		}
+		return true
+	})
+	slices.Sort(keys)
+	if limit > 0 && int64(len(keys)) > limit {
+		keys = keys[:limit]
+	}
+	out := make([]Reply, len(keys))
+	for i, k := range keys {
+		out[i] = ks.bulkStr(k)
+	}
+	return Array(out)
+}
+
+// DelPrefix: [_, prefix]. Deletes every live key that starts with prefix and
+// replies how many. The deletions are one change (one version number).
+func DelPrefix(ks *Keyspace, args [][]byte) Reply {
+	prefix := args[1]
+	var doomed [][]byte
+	ks.d.each(func(c int32) bool {
+		e := ks.d.at(c)
+		if k := keyBytes(e.key); bytes.HasPrefix(k, prefix) {
+			doomed = append(doomed, k)
+		}
+		return true
+	})
+	n := int64(0)
+	for _, k := range doomed {
+		if ks.remove(k) {
+			n++
+		}
+	}
+	return Int(n)
+}
