@@ -47,9 +47,9 @@ type entry struct {
 	hash     uint64
 	expireAt int64  // unix ms; 0: no expiry
 	ver      uint64 // sequence number of the last change to the key
-	next     int32 // next handle in the bucket chain, 0 at the end
-	self     int32 // this entry's own handle
-	ttlPos   int32 // 1-based position in Keyspace.ttl, 0 without a TTL
+	next     int32  // next handle in the bucket chain, 0 at the end
+	self     int32  // this entry's own handle
+	ttlPos   int32  // 1-based position in Keyspace.ttl, 0 without a TTL
 	typ      valueType
 }
 
