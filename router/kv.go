@@ -34,11 +34,12 @@ var condNames = [...][]byte{
 // KVResult is the outcome of a versioned call. Err is set (an error reply)
 // when the call could not run (WRONGTYPE, shutdown, cancelled context).
 type KVResult struct {
-	Value []byte // KVGet: the value, valid until the session's next call
-	Found bool   // KVGet: the key exists
-	OK    bool   // KVPut/KVDelete: the condition held and the write was made
-	Ver   uint64 // the key's version after the call (0: missing)
-	Err   shard.Reply
+	Value   []byte // KVGet: the value, valid until the session's next call
+	Found   bool   // KVGet: the key exists
+	OK      bool   // KVPut/KVDelete: the condition held and the write was made
+	Existed bool   // KVPut: the key existed before the call
+	Ver     uint64 // the key's version after the call (0: missing)
+	Err     shard.Reply
 }
 
 // KVGet returns key's value and version.
@@ -59,7 +60,10 @@ func (s *Session) KVGet(ctx context.Context, key []byte) KVResult {
 func (s *Session) KVPut(ctx context.Context, key, value []byte, cond Cond, ver uint64, ttlMs int64) KVResult {
 	args := [][]byte{[]byte("putifversion"), key, value, condNames[cond],
 		strconv.AppendUint(nil, ver, 10), strconv.AppendInt(nil, max(ttlMs, 0), 10)}
-	return condResult(s.runOne(ctx, key, shard.PutIfVersion, args))
+	rep := s.runOne(ctx, key, shard.PutIfVersion, args)
+	res := condResult(rep)
+	res.Existed = rep.Kind == shard.KindArray && len(rep.Arr) == 3 && rep.Arr[2].Int == 1
+	return res
 }
 
 // KVDelete deletes key if cond holds. OK is false when the condition failed

@@ -66,8 +66,9 @@ func condHolds(e *entry, cond []byte, ver int64) (bool, bool) {
 }
 
 // PutIfVersion: [_, key, value, cond, version, pttlMs]. Stores value (with a
-// TTL when pttlMs > 0, else none) if cond holds. Replies [1, new version]
-// when stored, [0, current version] when not.
+// TTL when pttlMs > 0, else none) if cond holds. Replies [1, new version,
+// existed] when stored, [0, current version, existed] when not; existed is
+// 1 when the key existed before the call.
 func PutIfVersion(ks *Keyspace, args [][]byte) Reply {
 	if len(args) != 6 {
 		return ErrSyntax
@@ -85,14 +86,18 @@ func PutIfVersion(ks *Keyspace, args [][]byte) Reply {
 	if !known {
 		return ErrSyntax
 	}
+	existed := Int(0)
+	if e != nil {
+		existed = Int(1)
+	}
 	if !holds {
-		return Array([]Reply{Int(0), Int(int64(verOf(e)))})
+		return Array([]Reply{Int(0), Int(int64(verOf(e))), existed})
 	}
 	e, _ = ks.set(args[1], args[2], false)
 	if px > 0 {
 		ks.setExpire(e, ks.Now()+px)
 	}
-	return Array([]Reply{Int(1), Int(int64(e.ver))})
+	return Array([]Reply{Int(1), Int(int64(e.ver)), existed})
 }
 
 // DelIfVersion: [_, key, cond, version]. Deletes key if cond holds. Replies

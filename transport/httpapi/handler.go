@@ -21,8 +21,8 @@ const (
 const (
 	contentJSON = "application/json"
 	contentText = "text/plain; charset=utf-8"
-	corsMethods = "GET, POST, OPTIONS"
-	corsHeaders = "Authorization, Content-Type, Upstash-Encoding, Accept"
+	corsMethods = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
+	corsHeaders = "Authorization, Content-Type, Upstash-Encoding, Accept, If-Match, If-None-Match"
 )
 
 // handle routes one request. It runs on a fasthttp worker goroutine.
@@ -69,7 +69,14 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		if s.method(ctx, "POST") {
 			s.execute(ctx, p)
 		}
+	case "/v1/txn":
+		if s.method(ctx, "POST") {
+			s.txn(ctx, p)
+		}
 	default:
+		if s.kv(ctx, p, path) {
+			return
+		}
 		if ctx.IsGet() || ctx.IsPost() {
 			s.pathStyle(ctx, p, path)
 			return
