@@ -16,6 +16,11 @@
 //	POST /multi-exec    [[...],[...]]               atomic (MULTI ... EXEC)
 //	                    -> 200 [{"result": ...} | {"error": ...}, ...]
 //	                    -> 400 {"error": "EXECABORT ..."} when discarded
+//	POST /v1/execute    memstore batch, all or nothing (see execute.go)
+//	POST /v1/txn        version checks, then an atomic batch (see txn.go)
+//	                    -> 200 {"ok":true,"seq":N,"results":[...]} | 409 {"ok":false,"failed":[...]}
+//	GET|HEAD|PUT|DELETE /v1/kv/{key}                raw values with ETag versions (see kv.go)
+//	GET|DELETE /v1/kv?prefix=p                      list / delete keys by prefix
 //	GET / (Upgrade), GET /v1/ws                     WebSocket sessions (see ws.go)
 //	GET /livez          200 OK while the process serves
 //	GET /readyz         200 when ready (SetReady), 503 otherwise
