@@ -175,8 +175,8 @@ var options = []option{
 		return nil
 	}},
 	{"requirepass", "password", "", "password RESP clients must AUTH with", setString(func(c *Config) *string { return &c.RequirePass })},
-	{"token", "token", "", "bearer token for full HTTP and WebSocket access", setString(func(c *Config) *string { return &c.Token })},
-	{"read-only-token", "token", "", "bearer token for read-only HTTP and WebSocket access", setString(func(c *Config) *string { return &c.ReadOnlyToken })},
+	{"token", "token", "", "bearer token for full HTTP and WebSocket access (also a RESP AUTH password)", setString(func(c *Config) *string { return &c.Token })},
+	{"read-only-token", "token", "", "bearer token for read-only HTTP and WebSocket access (also a read-only RESP AUTH password)", setString(func(c *Config) *string { return &c.ReadOnlyToken })},
 	{"maxmemory", "bytes", "0", "memory limit, e.g. 100mb or 1gb; 0 means none", func(c *Config, v string) error {
 		n, err := parseMemory(v)
 		if err != nil {

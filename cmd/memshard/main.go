@@ -170,6 +170,7 @@ func startRESP(cfg Config, db *memshard.DB, log zerolog.Logger) ([]*resp.Server,
 		rc.Addr = addr
 		rc.TLS = tc
 		rc.RequirePass = cfg.RequirePass
+		rc.Token, rc.ReadOnlyToken = cfg.Token, cfg.ReadOnlyToken
 		rc.Limits = resp.Limits{
 			MaxBulkLen:      cfg.ProtoMaxBulkLen,
 			MaxMultibulkLen: cfg.ProtoMaxMultibulkLen,

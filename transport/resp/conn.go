@@ -3,6 +3,7 @@ package resp
 import (
 	"context"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/memshard/memshard/router"
@@ -26,19 +27,20 @@ const (
 // connection state. Only its own goroutine touches it, except that Close
 // and CLIENT KILL close nc.
 type conn struct {
-	s       *Server
-	nc      net.Conn
-	id      int64
-	sess    *router.Session
-	parser  *Parser
-	in      []byte
-	start   int // unparsed input is in[start:end]
-	end     int
-	out     []byte
-	proto   int
-	authed  bool
-	created time.Time
-	lastCmd time.Time
+	s        *Server
+	nc       net.Conn
+	id       int64
+	sess     *router.Session
+	parser   *Parser
+	in       []byte
+	start    int // unparsed input is in[start:end]
+	end      int
+	out      []byte
+	proto    int
+	authed   bool
+	readOnly bool // authenticated with the read-only token
+	created  time.Time
+	lastCmd  time.Time
 
 	name, libName, libVer string
 	replyMode             int
@@ -58,7 +60,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		in:      make([]byte, readBufSize),
 		out:     make([]byte, 0, writeBufSize),
 		proto:   2,
-		authed:  s.cfg.RequirePass == "",
+		authed:  !s.cfg.authRequired(),
 		created: time.Now(),
 	}
 	lim := s.cfg.Limits
@@ -181,12 +183,15 @@ func (c *conn) handle(cmds [][][]byte) {
 	from := 0
 	for i, args := range cmds {
 		h := connCommand(args[0])
-		if h == nil && c.authed {
+		if h == nil && c.authed && !(c.readOnly && deniedReadOnly(args)) {
 			continue
 		}
 		c.run(cmds[from:i])
 		from = i + 1
 		switch {
+		case h == nil && c.authed || c.readOnly && h != nil && h.administers(args):
+			c.sess.FlagQueueError() // as Redis's ACL check aborts a MULTI
+			c.reply(noPerm(args[0]))
 		case h == nil || !c.authed && !h.noAuth:
 			c.reply(errNoAuth)
 		case !h.arityOK(len(args)):
@@ -254,3 +259,14 @@ func (c *conn) reply(r shard.Reply) {
 }
 
 var errNoAuth = shard.Error("NOAUTH Authentication required.")
+
+// deniedReadOnly reports whether a read-only connection may not run the
+// router command args (one that writes or administers).
+func deniedReadOnly(args [][]byte) bool {
+	cmd := router.Lookup(args[0])
+	return cmd != nil && cmd.Flags&(router.FlagWrite|router.FlagAdmin) != 0
+}
+
+func noPerm(name []byte) shard.Reply {
+	return shard.Error("NOPERM this user has no permissions to run the '" + strings.ToLower(string(name)) + "' command")
+}

@@ -22,6 +22,21 @@ type connCmd struct {
 	check func(args [][]byte) (shard.Reply, bool)
 }
 
+// administers reports whether args change the server rather than read it:
+// what a read-only connection may not run (DEBUG, CONFIG SET|RESETSTAT|
+// REWRITE, CLIENT KILL|PAUSE|UNPAUSE|NO-EVICT).
+func (h *connCmd) administers(args [][]byte) bool {
+	switch h.name {
+	case "debug":
+		return true
+	case "config":
+		return len(args) > 1 && !eq(args[1], "get") && !eq(args[1], "help")
+	case "client":
+		return len(args) > 1 && (eq(args[1], "kill") || eq(args[1], "pause") || eq(args[1], "unpause") || eq(args[1], "no-evict"))
+	}
+	return false
+}
+
 func (h *connCmd) arityOK(n int) bool {
 	if h.arity >= 0 {
 		return n == h.arity
@@ -75,25 +90,38 @@ var (
 	errNoCluster  = shard.Error("ERR This instance has cluster support disabled")
 )
 
-// authenticate checks user and password as Redis's default user does.
+// authenticate checks user and password as Redis's default user does; the
+// password may also be the full or the read-only HTTP token.
 func (c *conn) authenticate(user, pass []byte) shard.Reply {
-	want := c.s.cfg.RequirePass
-	if user == nil && want == "" {
+	cfg := &c.s.cfg
+	if user == nil && !cfg.authRequired() {
 		return errNoPassword
 	}
 	okUser := user == nil || string(user) == "default"
-	if want == "" && okUser { // AUTH default anything, no password set: Redis accepts
+	if !cfg.authRequired() && okUser { // AUTH default anything, no password set: Redis accepts
 		return shard.OK()
 	}
-	if !okUser || subtle.ConstantTimeCompare(pass, []byte(want)) != 1 {
+	readOnly := false
+	switch {
+	case !okUser:
+		return errWrongPass
+	case secretIs(pass, cfg.RequirePass), secretIs(pass, cfg.Token):
+	case secretIs(pass, cfg.ReadOnlyToken):
+		readOnly = true
+	default:
 		return errWrongPass
 	}
+	c.readOnly = readOnly
 	if !c.authed {
 		c.authed = true
 		lim := c.s.cfg.Limits
 		c.parser.SetLimits(lim)
 	}
 	return shard.OK()
+}
+
+func secretIs(got []byte, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare(got, []byte(want)) == 1
 }
 
 func cmdAuth(c *conn, args [][]byte) {
@@ -178,7 +206,8 @@ func cmdReset(c *conn, args [][]byte) {
 	c.proto = 2
 	c.name = ""
 	c.replyMode = replyOn
-	if c.s.cfg.RequirePass != "" && c.authed {
+	c.readOnly = false
+	if c.s.cfg.authRequired() && c.authed {
 		c.authed = false
 		lim := c.s.cfg.Limits
 		lim.Unauthenticated = true

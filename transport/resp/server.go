@@ -23,6 +23,10 @@ type Config struct {
 	TLS *tls.Config
 	// RequirePass is the password AUTH must present; empty: no auth.
 	RequirePass string
+	// Token and ReadOnlyToken are the HTTP bearer tokens; AUTH accepts them
+	// as passwords too. A connection that authenticated with ReadOnlyToken
+	// may run only commands that neither write nor administer.
+	Token, ReadOnlyToken string
 	// Limits bound requests (bulk length, multibulk count, inline length).
 	Limits Limits
 	// MaxQueryBuf bounds one client's unparsed input (client-query-buffer-limit).
@@ -33,6 +37,11 @@ type Config struct {
 	IdleTimeout time.Duration
 	// Logger receives the server's logs.
 	Logger zerolog.Logger
+}
+
+// authRequired reports whether clients must AUTH before other commands.
+func (c *Config) authRequired() bool {
+	return c.RequirePass != "" || c.Token != "" || c.ReadOnlyToken != ""
 }
 
 // DefaultConfig returns Redis's defaults (bound to 127.0.0.1:6380).

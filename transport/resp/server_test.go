@@ -167,6 +167,48 @@ func TestAuth(t *testing.T) {
 	}
 }
 
+// The HTTP tokens work as AUTH passwords; the read-only one may not write
+// or administer, and a refused command inside MULTI aborts it.
+func TestAuthTokens(t *testing.T) {
+	addr := startServer(t, func(c *resp.Config) { c.Token, c.ReadOnlyToken = "full-tok", "ro-tok" })
+	ctx := context.Background()
+	full := redis.NewClient(&redis.Options{Addr: addr, Protocol: 3, Password: "full-tok"})
+	defer full.Close()
+	if err := full.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatalf("full token: %v", err)
+	}
+	ro := redis.NewClient(&redis.Options{Addr: addr, Protocol: 3, Password: "ro-tok"})
+	defer ro.Close()
+	if v, err := ro.Get(ctx, "k").Result(); err != nil || v != "v" {
+		t.Fatalf("read-only GET: %q %v", v, err)
+	}
+	if err := ro.Set(ctx, "k", "x", 0).Err(); err == nil || err.Error() != "NOPERM this user has no permissions to run the 'set' command" {
+		t.Fatalf("read-only SET: %v", err)
+	}
+	if err := ro.Do(ctx, "FLUSHALL").Err(); err == nil || !strings.HasPrefix(err.Error(), "NOPERM") {
+		t.Fatalf("read-only FLUSHALL: %v", err)
+	}
+	if err := ro.Do(ctx, "CONFIG", "SET", "maxclients", "5").Err(); err == nil || !strings.HasPrefix(err.Error(), "NOPERM") {
+		t.Fatalf("read-only CONFIG SET: %v", err)
+	}
+	if err := ro.Do(ctx, "CONFIG", "GET", "maxclients").Err(); err != nil {
+		t.Fatalf("read-only CONFIG GET: %v", err)
+	}
+	// Raw protocol: a pipeline mixing allowed and refused commands, and a
+	// MULTI that a refused command aborts.
+	got := raw(t, addr, "AUTH ro-tok\r\nGET k\r\nDEL k\r\nEXISTS k\r\nMULTI\r\nINCR n\r\nGET k\r\nEXEC\r\nRESET\r\nGET k\r\nAUTH default full-tok\r\nDEL k\r\nQUIT\r\n")
+	want := "+OK\r\n$1\r\nv\r\n-NOPERM this user has no permissions to run the 'del' command\r\n:1\r\n" +
+		"+OK\r\n-NOPERM this user has no permissions to run the 'incr' command\r\n+QUEUED\r\n" +
+		"-EXECABORT Transaction discarded because of previous errors.\r\n+RESET\r\n-NOAUTH Authentication required.\r\n" +
+		"+OK\r\n:1\r\n+OK\r\n"
+	if got != want {
+		t.Fatalf("raw read-only session:\n got %q\nwant %q", got, want)
+	}
+	if got := raw(t, addr, "AUTH nope\r\nQUIT\r\n"); !strings.HasPrefix(got, "-WRONGPASS") {
+		t.Fatalf("wrong token: %q", got)
+	}
+}
+
 // raw sends bytes and returns everything the server answers until it
 // closes the connection or goes quiet.
 func raw(t *testing.T, addr, in string) string {
