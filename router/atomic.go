@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/memshard/memshard/shard"
 )
@@ -18,6 +19,8 @@ import (
 // next call) and failed == -1; otherwise failed is the index of the command
 // that failed and errRep its error.
 func (s *Session) ExecAtomic(ctx context.Context, cmds [][][]byte) (replies []shard.Reply, failed int, errRep shard.Reply) {
+	start := time.Since(epoch)
+	defer func() { s.accountAtomic(start, cmds, failed) }()
 	if s.multi {
 		return nil, 0, errAtomicInMulti
 	}
@@ -59,6 +62,20 @@ func (s *Session) ExecAtomic(ctx context.Context, cmds [][][]byte) (replies []sh
 		}
 	}
 	return out, -1, shard.Reply{}
+}
+
+// accountAtomic counts an ExecAtomic call: every command it received, the
+// one that failed (if any) as an error.
+func (s *Session) accountAtomic(start time.Duration, cmds [][][]byte, failed int) {
+	s.st.ids = s.st.ids[:0]
+	for _, args := range cmds {
+		id := UnknownCommand
+		if len(args) > 0 {
+			id = CommandID(args[0])
+		}
+		s.note(uint16(id))
+	}
+	s.account(start, nil, failed)
 }
 
 // saved is a key's state before an atomic batch wrote it: a Peek reply.

@@ -64,6 +64,7 @@ type Router struct {
 	seed   maphash.Seed
 	log    zerolog.Logger
 	dump   *dumper
+	stats  statsRegistry // every session's counter block
 
 	closeOnce sync.Once
 }

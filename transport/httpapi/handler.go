@@ -69,6 +69,10 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		if s.method(ctx, "POST") {
 			s.execute(ctx, p)
 		}
+	case "/metrics":
+		if s.method(ctx, "GET") {
+			s.metrics(ctx)
+		}
 	default:
 		if ctx.IsGet() || ctx.IsPost() {
 			s.pathStyle(ctx, p, path)
@@ -148,6 +152,14 @@ func check(p perm, args [][]byte, inTxn bool) (int, string) {
 		return fasthttp.StatusForbidden, "NOPERM this token has no permissions to run the '" + c.Name + "' command"
 	}
 	return 0, ""
+}
+
+// refused counts a command that check refused as an error of its command:
+// the router never sees it.
+func (s *Server) refused(args [][]byte) {
+	sess := s.session()
+	sess.CountLocal(router.CommandID(args[0]), true)
+	s.sessions.Put(sess)
 }
 
 func upper(s string) string { return string(bytes.ToUpper([]byte(s))) }
