@@ -49,11 +49,6 @@ func (t Transport) String() string {
 	return "unknown"
 }
 
-// Transports lists every transport, in label order.
-func Transports() []Transport {
-	return []Transport{TransportEmbedded, TransportRESP, TransportHTTP, TransportWebSocket}
-}
-
 // UnknownCommand is the command ID of names that are neither in the command
 // table nor registered with LocalCommand; its name is "unknown".
 const UnknownCommand = 0
@@ -93,7 +88,8 @@ func LocalCommand(name string) int {
 }
 
 // CommandID returns the ID of a command name in any letter case: the
-// table's, a registered local command's, or UnknownCommand.
+// table's, a registered local command's, or UnknownCommand. Safe from any
+// goroutine once the package inits ran.
 func CommandID(name []byte) int {
 	if c := lookup(name); c != nil {
 		return int(c.id)
@@ -122,7 +118,7 @@ const (
 )
 
 // LatencyBounds returns the upper bounds of the latency buckets in
-// seconds, without +Inf.
+// seconds, without +Inf. Safe from any goroutine.
 func LatencyBounds() []float64 {
 	out := make([]float64, latencyBuckets)
 	for i := range out {
@@ -267,7 +263,7 @@ type Latency struct {
 
 // CommandStats sums every session's counters: the commands with at least
 // one call, ordered by name then transport, and one latency histogram per
-// transport. Safe from any goroutine.
+// transport, indexed by Transport. Safe from any goroutine.
 func (r *Router) CommandStats() ([]CommandCount, []Latency) {
 	var calls, errs [numTransports][]uint64
 	lat := make([]Latency, numTransports)
