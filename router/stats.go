@@ -206,23 +206,37 @@ func (s *Session) note(id uint16) { s.st.ids = append(s.st.ids, id) }
 // account adds the commands noted during one Exec call, their error
 // replies (replies[i] is the reply of the i-th; failed, when not -1, the
 // index of one more that failed) and the call's duration to the session's
-// block.
+// block. Calls are summed per run of equal names in plain memory first,
+// then added to the block once per distinct name.
 func (s *Session) account(start time.Duration, replies []shard.Reply, failed int) {
 	st := &s.st
 	b := st.blk
-	for i, id := range st.ids {
-		st.pend[id]++
-		if i == failed || i < len(replies) && replies[i].Kind == shard.KindError {
-			b.errs[id].Add(1)
+	if ids := st.ids; len(ids) > 0 {
+		cur, run := ids[0], uint32(0)
+		for _, id := range ids {
+			if id != cur {
+				st.pend[cur] += run
+				cur, run = id, 0
+			}
+			run++
 		}
-	}
-	for _, id := range st.ids {
-		if n := st.pend[id]; n != 0 {
-			b.calls[id].Add(uint64(n))
-			st.pend[id] = 0
+		st.pend[cur] += run
+		for _, id := range ids {
+			if n := st.pend[id]; n != 0 {
+				b.calls[id].Add(uint64(n))
+				st.pend[id] = 0
+			}
 		}
+		for i := range min(len(replies), len(ids)) {
+			if replies[i].Kind == shard.KindError {
+				b.errs[ids[i]].Add(1)
+			}
+		}
+		if failed >= 0 && failed < len(ids) {
+			b.errs[ids[failed]].Add(1)
+		}
+		st.ids = ids[:0]
 	}
-	st.ids = st.ids[:0]
 	d := time.Since(epoch) - start
 	b.latency[latencyBucket(d)].Add(1)
 	b.latSum.Add(uint64(max(d, 0)))
