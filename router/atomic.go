@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/memshard/memshard/shard"
 )
@@ -53,6 +54,13 @@ type Checked struct {
 // runs. This is the contract of /v1/txn, after etcd's compare-and-swap
 // transactions.
 func (s *Session) ExecChecked(ctx context.Context, checks []Check, cmds [][][]byte) Checked {
+	start := time.Since(epoch)
+	res := s.execChecked(ctx, checks, cmds)
+	s.accountAtomic(start, cmds, res.ErrIndex)
+	return res
+}
+
+func (s *Session) execChecked(ctx context.Context, checks []Check, cmds [][][]byte) Checked {
 	if s.multi {
 		return Checked{ErrIndex: 0, Err: errAtomicInMulti}
 	}
@@ -119,6 +127,20 @@ func (s *Session) checkVersions(checks []Check) []Failed {
 		}
 	}
 	return failed
+}
+
+// accountAtomic counts an ExecAtomic call: every command it received, the
+// one that failed (if any) as an error.
+func (s *Session) accountAtomic(start time.Duration, cmds [][][]byte, failed int) {
+	s.st.ids = s.st.ids[:0]
+	for _, args := range cmds {
+		id := UnknownCommand
+		if len(args) > 0 {
+			id = CommandID(args[0])
+		}
+		s.note(uint16(id))
+	}
+	s.account(start, nil, failed)
 }
 
 // saved is a key's state before an atomic batch wrote it: a Peek reply.

@@ -53,6 +53,7 @@ type Command struct {
 	LastKey  int // position of the last key; negative counts from the end (-1: last argument)
 	Step     int // distance between keys (2 for MSET)
 
+	id       uint16 // index in cmdNames (statistics)
 	kind     kind
 	fn       shard.Handler // what a shard runs (single, multi, fan-out)
 	merge    merge

@@ -66,6 +66,7 @@ type Router struct {
 	log    zerolog.Logger
 	dump   *dumper
 	seq    atomic.Uint64 // change numbers, shared by every shard (see shard.Keyspace)
+	stats  statsRegistry // every session's counter block
 
 	closeOnce sync.Once
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"slices"
+	"time"
 
 	"github.com/memshard/memshard/shard"
 )
@@ -35,6 +36,8 @@ type Session struct {
 	queuedLocal []LocalFunc
 	watch       *shard.Watch
 	watched     [][]byte
+
+	st sessionStats
 }
 
 // slot is how one command of a pipeline gets its reply.
@@ -48,8 +51,13 @@ type slot struct {
 
 type part struct{ sh, op int32 }
 
-// NewSession returns a session on r.
-func (r *Router) NewSession() *Session {
+// NewSession returns a session on r for the embedded API (its commands
+// count under the transport "embedded").
+func (r *Router) NewSession() *Session { return r.NewSessionFor(TransportEmbedded) }
+
+// NewSessionFor returns a session on r whose commands count under
+// transport t in CommandStats.
+func (r *Router) NewSessionFor(t Transport) *Session {
 	n := len(r.shards)
 	s := &Session{r: r, done: make(chan *shard.Batch, n+1), cnt: make([]int32, n)}
 	s.batches = make([]*shard.Batch, n)
@@ -59,6 +67,7 @@ func (r *Router) NewSession() *Session {
 	s.scratch = &shard.Batch{Done: s.done}
 	s.tx = leased{s: s, leases: make([]*shard.Lease, n)}
 	s.watch = &shard.Watch{}
+	s.attach(t)
 	return s
 }
 
@@ -80,6 +89,8 @@ func (s *Session) Do(ctx context.Context, args [][]byte) shard.Reply {
 // precedes them completes first, so a client always observes its own
 // commands in order.
 func (s *Session) Exec(ctx context.Context, cmds [][][]byte) []shard.Reply {
+	start := time.Since(epoch)
+	s.st.ids = s.st.ids[:0]
 	for _, b := range s.batches {
 		b.Arena = b.Arena[:0]
 	}
@@ -89,6 +100,7 @@ func (s *Session) Exec(ctx context.Context, cmds [][][]byte) []shard.Reply {
 	for i := 0; i < len(cmds); {
 		i = s.segment(ctx, cmds, i)
 	}
+	s.account(start, s.replies, -1)
 	return s.replies
 }
 
@@ -143,17 +155,20 @@ func (s *Session) resetOps() {
 // returns nil when it wrote the final reply to out.
 func (s *Session) prepare(args [][]byte, out *shard.Reply) *Command {
 	if len(args) == 0 {
+		s.note(UnknownCommand)
 		*out = errEmptyCommand
 		return nil
 	}
 	c := lookup(args[0])
 	if c == nil {
+		s.note(UnknownCommand)
 		if s.multi {
 			s.multiErr = true
 		}
 		*out = unknownCommand(args)
 		return nil
 	}
+	s.note(c.id)
 	if !c.arityOK(len(args)) {
 		if c.Name == "exec" {
 			// Redis 7.0 answers EXECABORT (and discards an open MULTI).

@@ -118,6 +118,7 @@ func addServerCommands() {
 
 func add(c *Command) {
 	table[c.Name] = c
+	c.id = uint16(nameID(c.Name))
 	h := nameHash([]byte(c.Name))
 	for i := h; ; i = (i + 1) & (len(fastTable) - 1) {
 		if fastTable[i] == nil {

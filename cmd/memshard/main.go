@@ -110,7 +110,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	web, err := startHTTP(cfg, db, log)
+	web, err := startHTTP(cfg, db, log, servers)
 	if err != nil {
 		log.Error().Err(err).Str("http_addr", cfg.HTTPAddr).Msg("cannot start the HTTP listener")
 		for _, srv := range servers {
@@ -145,7 +145,8 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 }
 
 // startHTTP starts the HTTP listener unless --http-addr is empty.
-func startHTTP(cfg Config, db *memshard.DB, log zerolog.Logger) (*httpapi.Server, error) {
+// Its /metrics also reports the RESP servers' connections.
+func startHTTP(cfg Config, db *memshard.DB, log zerolog.Logger, servers []*resp.Server) (*httpapi.Server, error) {
 	if cfg.HTTPAddr == "" {
 		return nil, nil
 	}
@@ -153,8 +154,15 @@ func startHTTP(cfg Config, db *memshard.DB, log zerolog.Logger) (*httpapi.Server
 	hc.Addr = cfg.HTTPAddr
 	hc.Token = cfg.Token
 	hc.ReadOnlyToken = cfg.ReadOnlyToken
+	hc.Version = buildVersion()
 	hc.Logger = log.With().Str("component", "http").Logger()
 	srv := httpapi.New(db.Router(), hc)
+	for _, rs := range servers {
+		srv.AddConnStats("resp", func() httpapi.ConnStats {
+			open, accepted, rejected := rs.ConnStats()
+			return httpapi.ConnStats{Open: int64(open), Accepted: accepted, Rejected: rejected}
+		})
+	}
 	if _, err := srv.Start(); err != nil {
 		return nil, err
 	}

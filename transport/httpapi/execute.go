@@ -86,6 +86,7 @@ func (s *Server) execute(ctx *fasthttp.RequestCtx, p perm) {
 	}
 	for i, args := range cmds {
 		if st, msg := check(p, args, true); st != 0 {
+			s.refused(args)
 			s.fail(ctx, st, msg+" (command "+strconv.Itoa(i+1)+")")
 			return
 		}

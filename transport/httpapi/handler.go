@@ -73,6 +73,10 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		if s.method(ctx, "POST") {
 			s.txn(ctx, p)
 		}
+	case "/metrics":
+		if s.method(ctx, "GET") {
+			s.metrics(ctx)
+		}
 	default:
 		if s.kv(ctx, p, path) {
 			return
@@ -155,6 +159,14 @@ func check(p perm, args [][]byte, inTxn bool) (int, string) {
 		return fasthttp.StatusForbidden, "NOPERM this token has no permissions to run the '" + c.Name + "' command"
 	}
 	return 0, ""
+}
+
+// refused counts a command that check refused as an error of its command:
+// the router never sees it.
+func (s *Server) refused(args [][]byte) {
+	sess := s.session()
+	sess.CountLocal(router.CommandID(args[0]), true)
+	s.sessions.Put(sess)
 }
 
 func upper(s string) string { return string(bytes.ToUpper([]byte(s))) }

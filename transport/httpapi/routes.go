@@ -42,6 +42,7 @@ func (s *Server) root(ctx *fasthttp.RequestCtx, p perm) {
 // else 400.
 func (s *Server) single(ctx *fasthttp.RequestCtx, p perm, args [][]byte, notFound bool) {
 	if st, msg := check(p, args, false); st != 0 {
+		s.refused(args)
 		s.fail(ctx, st, msg)
 		return
 	}
@@ -75,6 +76,7 @@ func (s *Server) query(ctx *fasthttp.RequestCtx, p perm, body []byte) {
 	}
 	q := text.Prepare(args)
 	if st, msg := check(p, q.Args, false); st != 0 {
+		s.refused(q.Args)
 		s.text(ctx, st, []byte(msg))
 		return
 	}
@@ -179,6 +181,7 @@ func (s *Server) decodeBatch(ctx *fasthttp.RequestCtx, p perm, inTxn bool) ([][]
 	}
 	for i, args := range cmds {
 		if st, msg := check(p, args, inTxn); st != 0 {
+			s.refused(args)
 			s.fail(ctx, st, msg+" (command "+strconv.Itoa(i+1)+")")
 			return nil, false
 		}

@@ -34,6 +34,9 @@ type Config struct {
 	// WSMaxMessage bounds one WebSocket message in bytes; a larger one
 	// closes the connection with 1009.
 	WSMaxMessage int
+	// Version is the memshard version /metrics reports in
+	// memshard_build_info; empty: "dev".
+	Version string
 	// Logger receives the server's logs.
 	Logger zerolog.Logger
 }
@@ -72,6 +75,9 @@ func (c *Config) fill() {
 	if c.WSMaxMessage == 0 {
 		c.WSMaxMessage = d.WSMaxMessage
 	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
 }
 
 // Sentinel errors of the server's lifecycle.
@@ -94,24 +100,29 @@ type Server struct {
 	bufs     sync.Pool // *[]byte response bodies
 	ws       wsConns   // open WebSocket sessions
 
-	mu       sync.Mutex // guards ln
-	ln       net.Listener
-	ready    atomic.Bool
-	closing  atomic.Bool
-	stopOnce sync.Once
+	started  time.Time
+	accepted atomic.Int64 // HTTP connections accepted
+
+	mu          sync.Mutex // guards ln and connSources
+	ln          net.Listener
+	connSources []connSource // other listeners' connections, for /metrics
+	ready       atomic.Bool
+	closing     atomic.Bool
+	stopOnce    sync.Once
 }
 
 // New returns a server for r; it does not listen yet. It starts ready (see
 // SetReady).
 func New(r *router.Router, cfg Config) *Server {
 	cfg.fill()
-	s := &Server{cfg: cfg, r: r, group: actor.NewGroup()}
-	s.sessions.New = func() any { return r.NewSession() }
+	s := &Server{cfg: cfg, r: r, group: actor.NewGroup(), started: time.Now()}
+	s.sessions.New = func() any { return r.NewSessionFor(router.TransportHTTP) }
 	s.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	s.ready.Store(true)
 	s.srv = &fasthttp.Server{
 		Handler:               s.handle,
 		ErrorHandler:          s.handleReadError,
+		ConnState:             s.countConn,
 		Logger:                fastLogger{cfg.Logger},
 		MaxRequestBodySize:    cfg.MaxBodySize,
 		ReadTimeout:           cfg.ReadTimeout,

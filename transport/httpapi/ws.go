@@ -74,10 +74,11 @@ const (
 
 // wsConns is the set of open WebSocket connections of a Server.
 type wsConns struct {
-	mu     sync.Mutex
-	open   map[*wsConn]struct{}
-	closed bool // Close has begun: no new connection is registered
-	wg     sync.WaitGroup
+	mu       sync.Mutex
+	open     map[*wsConn]struct{}
+	closed   bool  // Close has begun: no new connection is registered
+	accepted int64 // connections registered since start
+	wg       sync.WaitGroup
 }
 
 // add registers c, or reports false once Close has begun.
@@ -91,6 +92,7 @@ func (w *wsConns) add(c *wsConn) bool {
 		w.open = make(map[*wsConn]struct{})
 	}
 	w.open[c] = struct{}{}
+	w.accepted++
 	w.wg.Add(1)
 	return true
 }
@@ -235,8 +237,8 @@ func (c *wsConn) run() {
 		c.linger()
 		return
 	}
-	c.sess = c.s.session()
-	defer c.s.release(c.sess)
+	c.sess = c.s.r.NewSessionFor(router.TransportWebSocket)
+	defer c.sess.Close()
 
 	stop, pinged := make(chan struct{}), make(chan struct{})
 	go c.ping(stop, pinged)
@@ -379,6 +381,9 @@ func (c *wsConn) query(line []byte) {
 // check is check() with messages that fit a WebSocket; "" means allowed.
 func (c *wsConn) check(args [][]byte, inTxn bool) string {
 	st, msg := check(c.perm, args, inTxn)
+	if st != 0 {
+		c.sess.CountLocal(router.CommandID(args[0]), true)
+	}
 	switch {
 	case st == 0:
 		return ""

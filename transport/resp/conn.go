@@ -49,6 +49,7 @@ type conn struct {
 
 	capturing bool        // reply() stores into captured (see queue)
 	captured  shard.Reply // the reply of a queued connection command
+	replyErr  bool        // the last reply was an error (command statistics)
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -56,7 +57,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		s:       s,
 		nc:      nc,
 		id:      s.nextID.Add(1),
-		sess:    s.r.NewSession(),
+		sess:    s.r.NewSessionFor(router.TransportRESP),
 		in:      make([]byte, readBufSize),
 		out:     make([]byte, 0, writeBufSize),
 		proto:   2,
@@ -188,6 +189,7 @@ func (c *conn) handle(cmds [][][]byte) {
 		}
 		c.run(cmds[from:i])
 		from = i + 1
+		c.replyErr = false
 		switch {
 		case h == nil && c.authed || c.readOnly && h != nil && h.administers(args):
 			c.sess.FlagQueueError() // as Redis's ACL check aborts a MULTI
@@ -202,6 +204,13 @@ func (c *conn) handle(cmds [][][]byte) {
 		default:
 			h.fn(c, args)
 		}
+		id := router.UnknownCommand
+		if h != nil {
+			id = h.id
+		} else {
+			id = router.CommandID(args[0])
+		}
+		c.sess.CountLocal(id, c.replyErr)
 		if c.closeAfter {
 			return
 		}
@@ -239,6 +248,7 @@ func (c *conn) run(cmds [][][]byte) {
 
 // reply encodes one reply, honouring CLIENT REPLY.
 func (c *conn) reply(r shard.Reply) {
+	c.replyErr = r.Kind == shard.KindError
 	if c.capturing { // a queued connection command running inside EXEC
 		c.captured = r.Clone()
 		if c.proto == 2 && r.Kind == shard.KindMap {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memshard/memshard/router"
 	"github.com/memshard/memshard/shard"
 )
 
@@ -20,6 +21,7 @@ type connCmd struct {
 	// check, when set, validates the arguments when the command is queued
 	// inside MULTI (a failure aborts the transaction, as in Redis).
 	check func(args [][]byte) (shard.Reply, bool)
+	id    int // command statistics ID (router.LocalCommand)
 }
 
 // administers reports whether args change the server rather than read it:
@@ -63,6 +65,7 @@ func init() {
 		{name: "config", arity: -2, fn: cmdConfig},
 		{name: "info", arity: -1, fn: cmdInfo},
 	} {
+		h.id = router.LocalCommand(h.name)
 		connTable[h.name] = h
 	}
 }
@@ -202,7 +205,7 @@ func cmdQuit(c *conn, args [][]byte) {
 
 func cmdReset(c *conn, args [][]byte) {
 	c.sess.Close()
-	c.sess = c.s.r.NewSession()
+	c.sess = c.s.r.NewSessionFor(router.TransportRESP)
 	c.proto = 2
 	c.name = ""
 	c.replyMode = replyOn

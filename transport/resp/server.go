@@ -92,6 +92,9 @@ type serverStats struct {
 	commands    atomic.Int64
 	netIn       atomic.Int64
 	netOut      atomic.Int64
+	// Never reset by CONFIG RESETSTAT: metrics counters must not go back.
+	acceptedTotal atomic.Int64
+	rejectedTotal atomic.Int64
 }
 
 // ErrServerClosed is returned by Serve after Close.
@@ -189,10 +192,12 @@ func (s *Server) serve(ln net.Listener) error {
 // with Redis's maxclients error.
 func (s *Server) accept(nc net.Conn) {
 	s.stats.connections.Add(1)
+	s.stats.acceptedTotal.Add(1)
 	s.mu.Lock()
 	if len(s.conns) >= s.maxClients() {
 		s.mu.Unlock()
 		s.stats.rejected.Add(1)
+		s.stats.rejectedTotal.Add(1)
 		nc.SetWriteDeadline(time.Now().Add(time.Second))
 		nc.Write([]byte("-ERR max number of clients reached\r\n"))
 		nc.Close()
@@ -228,6 +233,13 @@ func (s *Server) Clients() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.conns)
+}
+
+// ConnStats reports the server's connections: open now, accepted since
+// start (those refused included) and refused at maxclients; CONFIG
+// RESETSTAT does not reset these. Safe from any goroutine.
+func (s *Server) ConnStats() (open int, accepted, rejected int64) {
+	return s.Clients(), s.stats.acceptedTotal.Load(), s.stats.rejectedTotal.Load()
 }
 
 // Close stops accepting, closes every connection after the commands it is
