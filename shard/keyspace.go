@@ -250,9 +250,12 @@ func (ks *Keyspace) changed(e *entry) {
 	}
 }
 
-// beginBatch forgets the numbers reserved for an earlier batch: numbers are
-// drawn when a batch first writes, so that they follow the order in which
-// shards apply their changes.
+// beginBatch forgets the numbers reserved for an earlier batch. Numbers are
+// reserved when a batch first writes, so one shard's numbers grow in the
+// order it applies its changes; across shards, the block one batch reserved
+// may interleave with another shard's writes made meanwhile. Versions need
+// only the first property; a change feed ordered across shards will need
+// its numbers assigned where events are published.
 func (ks *Keyspace) beginBatch() { ks.seqNext, ks.seqEnd = 0, 0 }
 
 // beginOp starts a command: seq is its fixed number (a transaction's), or 0
