@@ -123,8 +123,8 @@ func writeCSV(x *leased, f io.Writer) error {
 			// Each chunk is one short op, so the shard keeps serving others
 			// between chunks; the file is written here, not on the shard.
 			rep := x.run(sh, func(ks *shard.Keyspace, _ [][]byte) shard.Reply {
-				next = ks.ScanStrings(cur, dumpChunk, func(k string, v []byte) {
-					rows = append(rows, k, string(v))
+				next = ks.ScanStrings(cur, dumpChunk, func(k, v []byte) {
+					rows = append(rows, string(k), string(v))
 				})
 				return shard.OK()
 			}, nil)

@@ -87,7 +87,7 @@ func expireGeneric(ks *Keyspace, args [][]byte, base int64, seconds bool, bad Re
 	if e == nil {
 		return Int(0)
 	}
-	cur := e.expireAt // 0: no TTL, an infinite one for GT and LT
+	cur := ks.expireAt(e) // 0: no TTL, an infinite one for GT and LT
 	switch {
 	case flags&expNX != 0 && cur != 0,
 		flags&expXX != 0 && cur == 0,
@@ -120,10 +120,10 @@ func ttlGeneric(ks *Keyspace, key []byte, ms, abs bool) Reply {
 	if e == nil {
 		return Int(-2)
 	}
-	if e.expireAt == 0 {
+	if ks.expireAt(e) == 0 {
 		return Int(-1)
 	}
-	t := e.expireAt
+	t := ks.expireAt(e)
 	if !abs {
 		t -= ks.Now()
 	}
@@ -137,7 +137,7 @@ func ttlGeneric(ks *Keyspace, key []byte, ms, abs bool) Reply {
 // Persist: PERSIST key. Replies 1 when a TTL was removed.
 func Persist(ks *Keyspace, args [][]byte) Reply {
 	e := ks.lookup(args[1])
-	if e == nil || e.expireAt == 0 {
+	if e == nil || ks.expireAt(e) == 0 {
 		return Int(0)
 	}
 	ks.setTTL(e, 0)

@@ -44,7 +44,7 @@ func incrBy(ks *Keyspace, key []byte, n int64) Reply {
 			return ErrWrongType
 		}
 		var ok bool
-		if v, ok = parseInt(e.val); !ok {
+		if v, ok = parseInt(ks.val(e)); !ok {
 			return ErrNotInt
 		}
 	}
@@ -56,7 +56,8 @@ func incrBy(ks *Keyspace, key []byte, n int64) Reply {
 		var buf [20]byte
 		ks.set(key, strconv.AppendInt(buf[:0], v, 10), false)
 	} else {
-		ks.setValue(e, strconv.AppendInt(e.val[:0], v, 10))
+		ks.scratch = strconv.AppendInt(ks.scratch[:0], v, 10)
+		ks.setValue(e, ks.scratch)
 	}
 	return Int(v)
 }
@@ -73,7 +74,7 @@ func IncrByFloat(ks *Keyspace, args [][]byte) Reply {
 			return ErrWrongType
 		}
 		var ok bool
-		if cur, ok = parseLongDouble(e.val); !ok {
+		if cur, ok = parseLongDouble(ks.val(e)); !ok {
 			return ErrNotFloat
 		}
 	}
@@ -89,7 +90,7 @@ func IncrByFloat(ks *Keyspace, args [][]byte) Reply {
 	if e == nil {
 		ks.set(args[1], s, false)
 	} else {
-		ks.setValue(e, append(e.val[:0], s...))
+		ks.setValue(e, s)
 	}
 	return ks.bulk(s)
 }

@@ -84,8 +84,8 @@ func rename(ks *Keyspace, src, dst []byte, nx bool) Reply {
 // dst held. Strings are the only type so far; the other types will copy
 // their payload here (RENAME, COPY and the router's Take/Put keep working).
 func (ks *Keyspace) copyEntry(e *entry, dst []byte) {
-	at := e.expireAt
-	d, _ := ks.set(dst, e.val, false)
+	at := ks.expireAt(e)
+	d, _ := ks.set(dst, ks.val(e), false)
 	if at != 0 {
 		ks.setExpire(d, at)
 	}
@@ -162,8 +162,8 @@ func Keys(ks *Keyspace, args [][]byte) Reply {
 	out := []Reply{}
 	ks.d.each(func(c int32) bool {
 		e := ks.d.at(c)
-		if !ks.expired(e) && (all || Match(pat, keyBytes(e.key), false)) {
-			out = append(out, ks.bulkStr(e.key))
+		if !ks.expired(e) && (all || Match(pat, ks.key(e), false)) {
+			out = append(out, ks.bulk(ks.key(e)))
 		}
 		return true
 	})
@@ -215,11 +215,11 @@ func ScanShard(ks *Keyspace, args [][]byte) Reply {
 			e := ks.d.at(c)
 			switch {
 			case ks.expired(e):
-				expired = append(expired, e.key)
-			case pat != nil && !Match(pat, keyBytes(e.key), false):
+				expired = append(expired, string(ks.key(e)))
+			case pat != nil && !Match(pat, ks.key(e), false):
 			case typ != nil && !eqFold(typ, typeName(e.typ)):
 			default:
-				keys = append(keys, ks.bulkStr(e.key))
+				keys = append(keys, ks.bulk(ks.key(e)))
 			}
 		})
 		if cursor == 0 || seen >= count || visits >= count*10 {
@@ -263,7 +263,7 @@ func RandomKeyShard(ks *Keyspace, _ [][]byte) Reply {
 		}
 		e := ks.d.at(c)
 		if !ks.expired(e) {
-			return Array([]Reply{ks.bulkStr(e.key), Int(int64(ks.Len()))})
+			return Array([]Reply{ks.bulk(ks.key(e)), Int(int64(ks.Len()))})
 		}
 		ks.expire(e)
 	}
@@ -279,12 +279,12 @@ func RandomKeyShard(ks *Keyspace, _ [][]byte) Reply {
 	if live == 0 {
 		return Array([]Reply{Nil(), Int(0)})
 	}
-	return Array([]Reply{ks.bulkStr(ks.d.at(live).key), Int(int64(ks.Len()))})
+	return Array([]Reply{ks.bulk(ks.key(ks.d.at(live))), Int(int64(ks.Len()))})
 }
 
 // peek is Peek's reply for a live entry.
 func (ks *Keyspace) peek(e *entry) Reply {
-	return Array([]Reply{ks.bulk(e.val), Int(e.expireAt), ks.bulkStr(typeName(e.typ)), Int(int64(e.ver))})
+	return Array([]Reply{ks.bulk(ks.val(e)), Int(ks.expireAt(e)), ks.bulkStr(typeName(e.typ)), Int(int64(e.ver))})
 }
 
 // Peek: [_, key]. Nil when missing, else [value, expireAt unix ms or 0,

@@ -105,7 +105,7 @@ func Get(ks *Keyspace, args [][]byte) Reply {
 	if notString(e) {
 		return ErrWrongType
 	}
-	return ks.bulk(e.val)
+	return ks.bulk(ks.val(e))
 }
 
 // Set: SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL].
@@ -140,7 +140,7 @@ func setGeneric(ks *Keyspace, key, val []byte, o setOpts, bad Reply) Reply {
 			if notString(e) {
 				return ErrWrongType
 			}
-			old = ks.bulk(e.val)
+			old = ks.bulk(ks.val(e))
 		}
 		found = e != nil
 	} else {
@@ -192,7 +192,7 @@ func GetDel(ks *Keyspace, args [][]byte) Reply {
 	if notString(e) {
 		return ErrWrongType
 	}
-	r := ks.bulk(e.val)
+	r := ks.bulk(ks.val(e))
 	ks.remove(args[1])
 	return r
 }
@@ -217,13 +217,13 @@ func GetEx(ks *Keyspace, args [][]byte) Reply {
 			return r
 		}
 	}
-	r := ks.bulk(e.val)
+	r := ks.bulk(ks.val(e))
 	switch {
 	case o.flags&(optEXAT|optPXAT) != 0 && at <= ks.Now():
 		ks.remove(args[1]) // an absolute time already past deletes the key
 	case at != 0:
 		ks.setTTL(e, at)
-	case o.flags&optPersist != 0 && e.expireAt != 0:
+	case o.flags&optPersist != 0 && ks.expireAt(e) != 0:
 		ks.setTTL(e, 0)
 	}
 	return r
@@ -234,7 +234,7 @@ func MGet(ks *Keyspace, args [][]byte) Reply {
 	out := make([]Reply, len(args)-1)
 	for i, k := range args[1:] {
 		if e := ks.lookupRead(k); e != nil && !notString(e) {
-			out[i] = ks.bulk(e.val)
+			out[i] = ks.bulk(ks.val(e))
 		}
 	}
 	return Array(out)
@@ -279,11 +279,11 @@ func Append(ks *Keyspace, args [][]byte) Reply {
 	if notString(e) {
 		return ErrWrongType
 	}
-	if len(e.val)+len(v) > maxStringLen {
+	if len(ks.val(e))+len(v) > maxStringLen {
 		return ErrMaxString
 	}
-	ks.setValue(e, append(e.val, v...))
-	return Int(int64(len(e.val)))
+	ks.appendValue(e, v)
+	return Int(int64(len(ks.val(e))))
 }
 
 // StrLen: STRLEN key. 0 for a missing key.
@@ -295,7 +295,7 @@ func StrLen(ks *Keyspace, args [][]byte) Reply {
 	if notString(e) {
 		return ErrWrongType
 	}
-	return Int(int64(len(e.val)))
+	return Int(int64(len(ks.val(e))))
 }
 
 // GetRange: GETRANGE key start end, with negative indexes from the end. A
@@ -313,7 +313,7 @@ func GetRange(ks *Keyspace, args [][]byte) Reply {
 	if notString(e) {
 		return ErrWrongType
 	}
-	n := int64(len(e.val))
+	n := int64(len(ks.val(e)))
 	if start < 0 && end < 0 && start > end {
 		return ks.bulk(nil)
 	}
@@ -331,7 +331,7 @@ func GetRange(ks *Keyspace, args [][]byte) Reply {
 	if start > end || n == 0 {
 		return ks.bulk(nil)
 	}
-	return ks.bulk(e.val[start : end+1])
+	return ks.bulk(ks.val(e)[start : end+1])
 }
 
 // SetRange: SETRANGE key offset value. Pads with zero bytes up to offset and
@@ -353,7 +353,7 @@ func SetRange(ks *Keyspace, args [][]byte) Reply {
 		if e == nil {
 			return Int(0)
 		}
-		return Int(int64(len(e.val)))
+		return Int(int64(len(ks.val(e))))
 	}
 	if off > maxStringLen-int64(len(v)) {
 		return ErrMaxString
@@ -365,7 +365,7 @@ func SetRange(ks *Keyspace, args [][]byte) Reply {
 		ks.set(args[1], buf, false)
 		return Int(int64(end))
 	}
-	val := e.val
+	val := ks.val(e)
 	if end > len(val) {
 		val = append(val, make([]byte, end-len(val))...)
 	}

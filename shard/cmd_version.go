@@ -3,7 +3,6 @@ package shard
 import (
 	"bytes"
 	"slices"
-	"strings"
 )
 
 // Versioned access: the handlers behind the key REST routes and checked
@@ -29,7 +28,7 @@ func GetVersion(ks *Keyspace, args [][]byte) Reply {
 	if notString(e) {
 		return ErrWrongType
 	}
-	return Array([]Reply{ks.bulk(e.val), Int(int64(e.ver))})
+	return Array([]Reply{ks.bulk(ks.val(e)), Int(int64(e.ver))})
 }
 
 // Versions: [_, key...]. Replies the version of each key, 0 for a missing
@@ -133,7 +132,7 @@ func verOf(e *entry) uint64 {
 // KeysWithPrefix: [_, prefix, limit]. Replies the live keys that start with
 // prefix in byte order, the first limit of them (0: all).
 func KeysWithPrefix(ks *Keyspace, args [][]byte) Reply {
-	prefix := string(args[1])
+	prefix := args[1]
 	limit, ok := parseInt(args[2])
 	if !ok || limit < 0 {
 		return ErrNotInt
@@ -141,8 +140,8 @@ func KeysWithPrefix(ks *Keyspace, args [][]byte) Reply {
 	var keys []string
 	ks.d.each(func(c int32) bool {
 		e := ks.d.at(c)
-		if strings.HasPrefix(e.key, prefix) && !ks.expired(e) {
-			keys = append(keys, e.key)
+		if k := ks.key(e); bytes.HasPrefix(k, prefix) && !ks.expired(e) {
+			keys = append(keys, string(k))
 		}
 		return true
 	})
@@ -164,8 +163,8 @@ func DelPrefix(ks *Keyspace, args [][]byte) Reply {
 	var doomed [][]byte
 	ks.d.each(func(c int32) bool {
 		e := ks.d.at(c)
-		if k := keyBytes(e.key); bytes.HasPrefix(k, prefix) {
-			doomed = append(doomed, k)
+		if k := ks.key(e); bytes.HasPrefix(k, prefix) {
+			doomed = append(doomed, bytes.Clone(k))
 		}
 		return true
 	})

@@ -30,6 +30,7 @@ type dict struct {
 	pages     [][]entry // entry storage, pageSize entries a page
 	nextFree  int32     // handle of the first free entry, 0 if none
 	used      int32     // handles handed out so far (free ones included)
+	mem       slab      // key and value bytes
 }
 
 const (
@@ -40,17 +41,19 @@ const (
 )
 
 // entry is one key and its value. Its address is stable for the life of the
-// key (entries live in fixed pages).
+// key (entries live in fixed pages). It holds no pointers: the key's bytes
+// and then the value's share one slab slot, so the garbage collector never
+// scans entry pages.
 type entry struct {
-	key      string
-	val      []byte
-	hash     uint64
-	expireAt int64  // unix ms; 0: no expiry
-	ver      uint64 // sequence number of the last change to the key
-	next     int32  // next handle in the bucket chain, 0 at the end
-	self     int32  // this entry's own handle
-	ttlPos   int32  // 1-based position in Keyspace.ttl, 0 without a TTL
-	typ      valueType
+	ref    slabRef // slot holding the key's bytes, then the value's
+	ver    uint64  // sequence number of the last change to the key
+	klen   uint32
+	vlen   uint32
+	hash   uint32    // low bits of the key's hash
+	next   int32     // next handle in the bucket chain, 0 at the end
+	self   int32     // this entry's own handle
+	ttlPos int32     // 1-based position in Keyspace.ttl, 0 without a TTL
+	typ    valueType // kind of value
 }
 
 // valueType is the kind of value an entry holds.
@@ -64,7 +67,54 @@ func newDict() *dict {
 	return &dict{seed: maphash.MakeSeed(), rehashIdx: -1}
 }
 
-func (d *dict) hash(key []byte) uint64 { return maphash.Bytes(d.seed, key) }
+func (d *dict) hash(key []byte) uint32 { return uint32(maphash.Bytes(d.seed, key)) }
+
+// keyOf returns e's key; it aliases the slab until the next write.
+func (d *dict) keyOf(e *entry) []byte { return d.mem.bytes(e.ref, int(e.klen)) }
+
+// valOf returns e's value; it aliases the slab until the next write.
+func (d *dict) valOf(e *entry) []byte {
+	return d.mem.bytes(e.ref, int(e.klen+e.vlen))[e.klen:]
+}
+
+// appendVal appends v to e's value.
+func (d *dict) appendVal(e *entry, v []byte) {
+	n := int(e.klen+e.vlen) + len(v)
+	if n <= d.mem.capOf(e.ref) {
+		copy(d.mem.bytes(e.ref, n)[e.klen+e.vlen:], v)
+		e.vlen += uint32(len(v))
+		return
+	}
+	ref := d.mem.alloc(n, n/2) // grow geometrically, as repeated APPENDs do
+	dst := d.mem.bytes(ref, n)
+	old := int(e.klen + e.vlen)
+	copy(dst, d.mem.bytes(e.ref, old))
+	copy(dst[old:], v)
+	d.mem.free(e.ref)
+	e.ref, e.vlen = ref, e.vlen+uint32(len(v))
+}
+
+// setVal replaces e's value with val (which may alias the old value), moving
+// the key and value to a larger or smaller slot when they no longer fit
+// well.
+func (d *dict) setVal(e *entry, val []byte) {
+	n := int(e.klen) + len(val)
+	if d.mem.fits(e.ref, n) {
+		copy(d.mem.bytes(e.ref, n)[e.klen:], val)
+		e.vlen = uint32(len(val))
+		return
+	}
+	spare := 0
+	if n > int(e.klen+e.vlen) {
+		spare = n / 2 // a growing value (APPEND, SETRANGE) grows geometrically
+	}
+	ref := d.mem.alloc(n, spare)
+	dst := d.mem.bytes(ref, n)
+	copy(dst, d.keyOf(e))
+	copy(dst[e.klen:], val)
+	d.mem.free(e.ref)
+	e.ref, e.vlen = ref, uint32(len(val))
+}
 
 // len is the number of keys.
 func (d *dict) len() int { return d.count }
@@ -90,10 +140,10 @@ func (d *dict) findString(key string) int32 {
 	if d.count == 0 {
 		return 0
 	}
-	return findHashed(d, maphash.String(d.seed, key), key)
+	return findHashed(d, uint32(maphash.String(d.seed, key)), key)
 }
 
-func findHashed[K string | []byte](d *dict, h uint64, key K) int32 {
+func findHashed[K string | []byte](d *dict, h uint32, key K) int32 {
 	if d.rehashing() {
 		d.rehash(rehashSteps)
 	}
@@ -102,9 +152,9 @@ func findHashed[K string | []byte](d *dict, h uint64, key K) int32 {
 		if len(tab) == 0 {
 			break
 		}
-		for c := tab[h&uint64(len(tab)-1)]; c != 0; {
+		for c := tab[h&uint32(len(tab)-1)]; c != 0; {
 			e := d.at(c)
-			if e.hash == h && e.key == string(key) {
+			if e.hash == h && int(e.klen) == len(key) && string(d.keyOf(e)) == string(key) {
 				return c
 			}
 			c = e.next
@@ -117,8 +167,9 @@ func findHashed[K string | []byte](d *dict, h uint64, key K) int32 {
 }
 
 // insert adds key if it is absent and returns its handle and whether it
-// existed. A new entry has only key and hash set.
-func (d *dict) insert(key []byte) (int32, bool) {
+// existed. A new entry has only its key (and an empty value, with room for
+// room bytes in its slot) and hash set.
+func (d *dict) insert(key []byte, room int) (int32, bool) {
 	if c := d.find(key); c != 0 {
 		return c, true
 	}
@@ -126,13 +177,15 @@ func (d *dict) insert(key []byte) (int32, bool) {
 	h := d.hash(key)
 	c := d.alloc()
 	e := d.at(c)
-	e.key = string(key)
+	e.ref = d.mem.alloc(len(key)+room, 0)
+	copy(d.mem.bytes(e.ref, len(key)), key)
+	e.klen, e.vlen = uint32(len(key)), 0
 	e.hash = h
 	t := 0
 	if d.rehashing() {
 		t = 1
 	}
-	b := &d.ht[t][h&uint64(len(d.ht[t])-1)]
+	b := &d.ht[t][h&uint32(len(d.ht[t])-1)]
 	e.next = *b
 	*b = c
 	d.count++
@@ -148,7 +201,7 @@ func (d *dict) remove(h int32) {
 		if len(tab) == 0 {
 			break
 		}
-		prev := &tab[hash&uint64(len(tab)-1)]
+		prev := &tab[hash&uint32(len(tab)-1)]
 		for c := *prev; c != 0; {
 			e := d.at(c)
 			if c == h {
@@ -185,6 +238,7 @@ func (d *dict) alloc() int32 {
 
 func (d *dict) release(c int32) {
 	e := d.at(c)
+	d.mem.free(e.ref)
 	*e = entry{next: d.nextFree, self: c}
 	d.nextFree = c
 }
@@ -233,7 +287,7 @@ func (d *dict) rehash(n int) bool {
 	}
 	empty := n * 10
 	src, dst := d.ht[0], d.ht[1]
-	mask := uint64(len(dst) - 1)
+	mask := uint32(len(dst) - 1)
 	for ; n > 0 && d.rehashIdx < len(src); n-- {
 		for src[d.rehashIdx] == 0 {
 			d.rehashIdx++
@@ -268,7 +322,7 @@ func (d *dict) rehash(n int) bool {
 
 // clear empties the table and gives its memory back to the garbage collector.
 func (d *dict) clear() {
-	*d = dict{seed: d.seed, rehashIdx: -1}
+	*d = dict{seed: d.seed, rehashIdx: -1} // the slab goes with it
 }
 
 // scan calls fn for the keys of the bucket(s) cursor v names and returns the
@@ -370,17 +424,14 @@ func (d *dict) touch(key []byte) uint64 {
 		return 0
 	}
 	tab := d.ht[0]
-	c := tab[d.hash(key)&uint64(len(tab)-1)]
+	c := tab[d.hash(key)&uint32(len(tab)-1)]
 	if c == 0 {
 		return 0
 	}
 	e := d.at(c)
-	x := e.hash
-	if len(e.key) > 0 {
-		x += uint64(e.key[0])
-	}
-	if len(e.val) > 0 {
-		x += uint64(e.val[0])
+	x := uint64(e.hash)
+	if b := d.mem.bytes(e.ref, int(e.klen+e.vlen)); len(b) > 0 {
+		x += uint64(b[0]) // key and value share the slot: one line for small ones
 	}
 	return x
 }

@@ -5,13 +5,13 @@ package shard
 // iteration ends, and returns the next cursor (0: done). It has SCAN's
 // guarantee: a key present for the whole iteration is seen at least once.
 // key and val are only valid during the call. Used by DUMP.
-func (ks *Keyspace) ScanStrings(cursor uint64, count int, fn func(key string, val []byte)) uint64 {
+func (ks *Keyspace) ScanStrings(cursor uint64, count int, fn func(key, val []byte)) uint64 {
 	seen := 0
 	for visits := 0; visits < count*10; visits++ {
 		cursor = ks.d.scan(cursor, func(c int32) {
 			e := ks.d.at(c)
 			if e.typ == typeString && !ks.expired(e) {
-				fn(e.key, e.val)
+				fn(ks.key(e), ks.val(e))
 				seen++
 			}
 		})

@@ -16,11 +16,12 @@ import (
 // use. Tests may drive one directly.
 type Keyspace struct {
 	d       *dict
-	ttl     []int32 // handles of the entries that have a TTL; entry.ttlPos indexes it (1-based)
-	now     int64   // unix ms, read at most once per batch (Redis caches the time per command)
-	nowOK   bool    // now is valid for the current batch
+	ttl     []ttlItem // the entries that have a TTL; entry.ttlPos indexes it (1-based)
+	now     int64     // unix ms, read at most once per batch (Redis caches the time per command)
+	nowOK   bool      // now is valid for the current batch
 	clock   func() time.Time
 	arena   []byte // bulk reply bytes of the batch being executed
+	scratch []byte // a value being built (INCR's digits)
 	watched map[string][]*Watch
 
 	// Versions: every change is stamped with a number drawn from seqSrc, a
@@ -35,6 +36,12 @@ type Keyspace struct {
 
 	// Counters for INFO; read them only on the shard goroutine (Stats copies).
 	stats Stats
+}
+
+// ttlItem is a key's expiry: its entry's handle and the time, unix ms.
+type ttlItem struct {
+	at int64
+	h  int32
 }
 
 // Stats are a shard's counters.
@@ -106,8 +113,21 @@ func (ks *Keyspace) bulk(b []byte) Reply {
 
 // expired reports whether e's TTL has passed.
 func (ks *Keyspace) expired(e *entry) bool {
-	return e.expireAt != 0 && e.expireAt <= ks.Now()
+	return e.ttlPos != 0 && ks.ttl[e.ttlPos-1].at <= ks.Now()
 }
+
+// expireAt is e's expiry in unix ms, 0 without a TTL.
+func (ks *Keyspace) expireAt(e *entry) int64 {
+	if e.ttlPos == 0 {
+		return 0
+	}
+	return ks.ttl[e.ttlPos-1].at
+}
+
+// key is e's key and val its value; both alias the shard's storage and are
+// valid until the next write to the keyspace.
+func (ks *Keyspace) key(e *entry) []byte { return ks.d.keyOf(e) }
+func (ks *Keyspace) val(e *entry) []byte { return ks.d.valOf(e) }
 
 // lookup returns the live entry of key, or nil. An expired entry found on
 // the way is removed (lazy expiry).
@@ -144,7 +164,7 @@ func (ks *Keyspace) lookupRead(key []byte) *entry {
 // set stores val (copied) as the string value of key and returns the entry.
 // The TTL is cleared unless keepTTL. It reports whether the key existed.
 func (ks *Keyspace) set(key, val []byte, keepTTL bool) (*entry, bool) {
-	c, existed := ks.d.insert(key)
+	c, existed := ks.d.insert(key, len(val))
 	e := ks.d.at(c)
 	if existed && ks.expired(e) {
 		// A logically dead key is replaced, not updated.
@@ -152,12 +172,8 @@ func (ks *Keyspace) set(key, val []byte, keepTTL bool) (*entry, bool) {
 		ks.setExpire(e, 0)
 		existed = false
 	}
-	ks.stats.BytesInValues += int64(len(val) - len(e.val))
-	if cap(e.val) >= len(val) && cap(e.val) <= 2*len(val)+64 {
-		e.val = append(e.val[:0], val...)
-	} else {
-		e.val = append(make([]byte, 0, len(val)), val...)
-	}
+	ks.stats.BytesInValues += int64(len(val)) - int64(e.vlen)
+	ks.d.setVal(e, val)
 	e.typ = typeString
 	if !keepTTL {
 		ks.setExpire(e, 0)
@@ -166,12 +182,18 @@ func (ks *Keyspace) set(key, val []byte, keepTTL bool) (*entry, bool) {
 	return e, existed
 }
 
-// setValue replaces the value bytes of a live entry in place (APPEND,
-// SETRANGE, INCR); val may alias e.val's backing array only if it is e.val
-// grown by append.
+// setValue replaces the value of a live entry (APPEND, SETRANGE, INCR); val
+// may alias the current value.
 func (ks *Keyspace) setValue(e *entry, val []byte) {
-	ks.stats.BytesInValues += int64(len(val) - len(e.val))
-	e.val = val
+	ks.stats.BytesInValues += int64(len(val)) - int64(e.vlen)
+	ks.d.setVal(e, val)
+	ks.changed(e)
+}
+
+// appendValue appends v to the value of a live entry (APPEND).
+func (ks *Keyspace) appendValue(e *entry, v []byte) {
+	ks.stats.BytesInValues += int64(len(v))
+	ks.d.appendVal(e, v)
 	ks.changed(e)
 }
 
@@ -201,7 +223,7 @@ func (ks *Keyspace) expire(e *entry) {
 func (ks *Keyspace) drop(e *entry) {
 	ks.changed(e)
 	ks.setExpire(e, 0)
-	ks.stats.BytesInValues -= int64(len(e.val))
+	ks.stats.BytesInValues -= int64(e.vlen)
 	ks.d.remove(e.self)
 }
 
@@ -215,19 +237,18 @@ func (ks *Keyspace) setExpire(e *entry, at int64) {
 			if i != last {
 				moved := ks.ttl[last]
 				ks.ttl[i] = moved
-				ks.d.at(moved).ttlPos = i + 1
+				ks.d.at(moved.h).ttlPos = i + 1
 			}
 			ks.ttl = ks.ttl[:last]
 			e.ttlPos = 0
 		}
-		e.expireAt = 0
 		return
 	}
 	if e.ttlPos == 0 {
-		ks.ttl = append(ks.ttl, e.self)
+		ks.ttl = append(ks.ttl, ttlItem{h: e.self})
 		e.ttlPos = int32(len(ks.ttl))
 	}
-	e.expireAt = at
+	ks.ttl[e.ttlPos-1].at = at
 }
 
 // setTTL changes the TTL of a live entry as a write of its own (EXPIRE,
@@ -244,7 +265,7 @@ func (ks *Keyspace) changed(e *entry) {
 	e.ver = ks.stamp()
 	ks.stats.Changes++
 	if len(ks.watched) != 0 {
-		for _, w := range ks.watched[e.key] {
+		for _, w := range ks.watched[string(ks.key(e))] {
 			w.dirty.Store(true)
 		}
 	}
@@ -361,7 +382,7 @@ func (ks *Keyspace) ActiveExpire(budget time.Duration) int {
 		expired := 0
 		for i := 0; i < n && len(ks.ttl) > 0; i++ {
 			c := ks.ttl[ks.d.random64()%uint64(len(ks.ttl))]
-			e := ks.d.at(c)
+			e := ks.d.at(c.h)
 			if ks.expired(e) {
 				ks.beginBatch()
 				ks.beginOp(0, 1)
