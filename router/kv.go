@@ -24,6 +24,17 @@ const (
 	CondAbsent             // the key must not exist
 )
 
+// The /v1/kv calls are counted in the command statistics under these names.
+var kvGetID, kvPutID, kvDeleteID, kvListID, kvDeletePrefixID int
+
+func addKVNames() {
+	kvGetID = LocalCommand("kv.get")
+	kvPutID = LocalCommand("kv.put")
+	kvDeleteID = LocalCommand("kv.delete")
+	kvListID = LocalCommand("kv.list")
+	kvDeletePrefixID = LocalCommand("kv.deleteprefix")
+}
+
 var condNames = [...][]byte{
 	CondAny:    []byte(shard.CondAny),
 	CondMatch:  []byte(shard.CondMatch),
@@ -45,6 +56,7 @@ type KVResult struct {
 // KVGet returns key's value and version.
 func (s *Session) KVGet(ctx context.Context, key []byte) KVResult {
 	rep := s.runOne(ctx, key, shard.GetVersion, [][]byte{[]byte("getversion"), key})
+	s.CountLocal(kvGetID, rep.IsError())
 	switch rep.Kind {
 	case shard.KindNil:
 		return KVResult{}
@@ -61,6 +73,7 @@ func (s *Session) KVPut(ctx context.Context, key, value []byte, cond Cond, ver u
 	args := [][]byte{[]byte("putifversion"), key, value, condNames[cond],
 		strconv.AppendUint(nil, ver, 10), strconv.AppendInt(nil, max(ttlMs, 0), 10)}
 	rep := s.runOne(ctx, key, shard.PutIfVersion, args)
+	s.CountLocal(kvPutID, rep.IsError())
 	res := condResult(rep)
 	res.Existed = rep.Kind == shard.KindArray && len(rep.Arr) == 3 && rep.Arr[2].Int == 1
 	return res
@@ -70,7 +83,9 @@ func (s *Session) KVPut(ctx context.Context, key, value []byte, cond Cond, ver u
 // or the key was missing.
 func (s *Session) KVDelete(ctx context.Context, key []byte, cond Cond, ver uint64) KVResult {
 	args := [][]byte{[]byte("delifversion"), key, condNames[cond], strconv.AppendUint(nil, ver, 10)}
-	return condResult(s.runOne(ctx, key, shard.DelIfVersion, args))
+	rep := s.runOne(ctx, key, shard.DelIfVersion, args)
+	s.CountLocal(kvDeleteID, rep.IsError())
+	return condResult(rep)
 }
 
 func condResult(rep shard.Reply) KVResult {
@@ -89,12 +104,14 @@ func (s *Session) KeysWithPrefix(ctx context.Context, prefix []byte, limit int) 
 	for sh := range s.r.shards {
 		rep := s.runOn(ctx, sh, shard.KeysWithPrefix, [][]byte{[]byte("keyswithprefix"), prefix, lim})
 		if rep.Kind != shard.KindArray {
+			s.CountLocal(kvListID, true)
 			return nil, rep
 		}
 		for _, k := range rep.Arr {
 			keys = append(keys, bytes.Clone(k.Str))
 		}
 	}
+	s.CountLocal(kvListID, false)
 	slices.SortFunc(keys, bytes.Compare)
 	if limit > 0 && len(keys) > limit {
 		keys = keys[:limit]
@@ -110,10 +127,12 @@ func (s *Session) DeletePrefix(ctx context.Context, prefix []byte) (int64, shard
 	for sh := range s.r.shards {
 		rep := s.runOn(ctx, sh, shard.DelPrefix, [][]byte{[]byte("delprefix"), prefix})
 		if rep.Kind != shard.KindInt {
+			s.CountLocal(kvDeletePrefixID, true)
 			return n, rep
 		}
 		n += rep.Int
 	}
+	s.CountLocal(kvDeletePrefixID, false)
 	return n, shard.Reply{}
 }
 

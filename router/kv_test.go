@@ -230,3 +230,28 @@ func TestKeysWithPrefix(t *testing.T) {
 		t.Fatalf("dbsize after delete: %s", got)
 	}
 }
+
+func TestKVCounted(t *testing.T) {
+	r := newRouter(t, 2)
+	s := r.NewSession()
+	ctx := context.Background()
+	s.KVPut(ctx, []byte("a"), []byte("1"), CondAny, 0, 0)
+	s.KVPut(ctx, []byte("a"), []byte("1"), CondAbsent, 0, 0) // condition fails: still one call
+	s.KVGet(ctx, []byte("a"))
+	s.KVDelete(ctx, []byte("a"), CondAny, 0)
+	s.KeysWithPrefix(ctx, nil, 0)
+	s.DeletePrefix(ctx, []byte("x"))
+	want := map[string]uint64{"kv.put": 2, "kv.get": 1, "kv.delete": 1, "kv.list": 1, "kv.deleteprefix": 1}
+	cmds, _ := r.CommandStats()
+	for _, c := range cmds {
+		if n, ok := want[c.Name]; ok {
+			if c.Calls != n || c.Errors != 0 || c.Transport != TransportEmbedded {
+				t.Errorf("%s: %+v, want %d calls", c.Name, c, n)
+			}
+			delete(want, c.Name)
+		}
+	}
+	if len(want) != 0 {
+		t.Fatalf("not counted: %v", want)
+	}
+}

@@ -17,6 +17,7 @@ const (
 func init() {
 	addKeyCommands()
 	addServerCommands()
+	addKVNames()
 }
 
 // addKeyCommands registers the commands that run on the shards of their keys.
