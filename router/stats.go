@@ -98,13 +98,7 @@ func CommandID(name []byte) int {
 	if len(name) > len(buf) {
 		return UnknownCommand
 	}
-	for i, ch := range name {
-		if 'A' <= ch && ch <= 'Z' {
-			ch += 'a' - 'A'
-		}
-		buf[i] = ch
-	}
-	if id, ok := localIDs[string(buf[:len(name)])]; ok {
+	if id, ok := localIDs[string(shard.AppendLower(buf[:0], name))]; ok {
 		return id
 	}
 	return UnknownCommand

@@ -107,6 +107,19 @@ func (ks *Keyspace) bulkStr(s string) Reply {
 	return Reply{Kind: KindBulk, Str: ks.arena[n:len(ks.arena):len(ks.arena)]}
 }
 
+// AppendLower appends s to dst with ASCII letters in lower case (command
+// names: the transports look names up in lower case without allocating by
+// passing a stack array's [:0] as dst).
+func AppendLower(dst, s []byte) []byte {
+	for _, ch := range s {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		dst = append(dst, ch)
+	}
+	return dst
+}
+
 // keyBytes views a key string as bytes without copying. The result must only
 // be read, never modified or kept.
 func keyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

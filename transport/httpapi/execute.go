@@ -100,13 +100,8 @@ func (s *Server) execute(ctx *fasthttp.RequestCtx, p perm) {
 	}
 	b64 := wantsBase64(ctx)
 	b := s.buf()
-	*b = append(*b, `{"results":[`...)
-	for i, r := range replies {
-		if i > 0 {
-			*b = append(*b, ',')
-		}
-		*b = AppendValue(*b, r, b64)
-	}
-	*b = append(*b, "]}"...)
+	*b = append(*b, `{"results":`...)
+	*b = appendValues(*b, replies, b64)
+	*b = append(*b, '}')
 	s.write(ctx, fasthttp.StatusOK, contentJSON, b)
 }

@@ -106,14 +106,9 @@ func (s *Server) txn(ctx *fasthttp.RequestCtx, p perm) {
 	default:
 		*b = append(*b, `{"ok":true,"seq":`...)
 		*b = strconv.AppendUint(*b, res.Seq, 10)
-		*b = append(*b, `,"results":[`...)
-		for i, r := range res.Replies {
-			if i > 0 {
-				*b = append(*b, ',')
-			}
-			*b = AppendValue(*b, r, b64)
-		}
-		*b = append(*b, "]}"...)
+		*b = append(*b, `,"results":`...)
+		*b = appendValues(*b, res.Replies, b64)
+		*b = append(*b, '}')
 		s.write(ctx, fasthttp.StatusOK, contentJSON, b)
 	}
 }

@@ -76,13 +76,7 @@ func connCommand(name []byte) *connCmd {
 	if len(name) > len(buf) {
 		return nil
 	}
-	for i, ch := range name {
-		if 'A' <= ch && ch <= 'Z' {
-			ch += 'a' - 'A'
-		}
-		buf[i] = ch
-	}
-	return connTable[string(buf[:len(name)])]
+	return connTable[string(shard.AppendLower(buf[:0], name))]
 }
 
 func eq(b []byte, word string) bool { return shard.EqualFold(b, word) }
