@@ -58,7 +58,7 @@ func (s *Server) single(ctx *fasthttp.RequestCtx, p perm, args [][]byte, notFoun
 		}
 	}
 	b := s.buf()
-	*b = AppendEntry(*b, rep, wantsBase64(ctx))
+	*b = AppendEntry(*b, rep, !plainReply(rep) && wantsBase64(ctx))
 	s.write(ctx, status, contentJSON, b)
 }
 
