@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // keepAlive is one raw keep-alive HTTP connection.
@@ -78,17 +80,46 @@ func TestMaxConns(t *testing.T) {
 
 	// Closing one frees its slot once the server has noticed.
 	a.nc.Close()
+	waitForSlot(t, c)
+}
+
+// waitForSlot polls until a new connection is served again, failing on
+// anything but the limit's 503 meanwhile.
+func waitForSlot(t *testing.T, c *client) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		k := dialKeepAlive(t, c)
 		st, body := k.post(`["GET","k"]`)
+		k.nc.Close()
 		if st == 200 && body == `{"result":"v"}` {
-			break
+			return
 		}
 		if st != http.StatusServiceUnavailable || time.Now().After(deadline) {
-			t.Fatalf("after a close: %d %s", st, body)
+			t.Fatalf("waiting for a free slot: %d %s", st, body)
 		}
-		k.nc.Close()
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestMaxConnsCountsWebSockets: an open WebSocket holds its slot until it
+// is closed.
+func TestMaxConnsCountsWebSockets(t *testing.T) {
+	_, c := startServer(t, func(cfg *Config) { cfg.MaxConns = 1 })
+	if r := c.post("/", `["SET","k","v"]`); r.status != 200 {
+		t.Fatalf("SET: %d %s", r.status, r.body)
+	}
+	c.hc.Transport.(*http.Transport).CloseIdleConnections()
+	waitForSlot(t, c)
+	ws := wsDial(t, c, "/v1/ws")
+	if st, body := dialKeepAlive(t, c).post(`["GET","k"]`); st != http.StatusServiceUnavailable ||
+		body != `{"error":"ERR max number of clients reached"}` {
+		t.Fatalf("beside an open WebSocket: %d %s", st, body)
+	}
+	wsSend(t, ws, `{"type":"cmd","id":"1","cmd":["GET","k"]}`)
+	if got := wsRecv(t, ws); got != `{"type":"result","id":"1","result":"v"}` {
+		t.Fatalf("WebSocket reply %s", got)
+	}
+	ws.Close(websocket.StatusNormalClosure, "")
+	waitForSlot(t, c)
 }
