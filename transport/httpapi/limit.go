@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"errors"
 	"io"
 	"net"
 	"strconv"
@@ -64,11 +66,16 @@ func (c *countedConn) Close() error {
 	return err
 }
 
-// refuseConn writes the 503 to c, then reads and discards what the client
-// sent until it closes or refuseTimeout passes, so that closing does not
-// reset the connection before the client has read the answer.
+// refuseConn reads the request head, writes the 503 to c, then reads and
+// discards what the client still sends until it closes or refuseTimeout
+// passes. Answering before the request has arrived, or closing with
+// unread input, would look like a broken connection to many clients.
 func refuseConn(c net.Conn) {
 	defer c.Close()
+	c.SetDeadline(time.Now().Add(refuseTimeout))
+	if !readHead(c) {
+		return
+	}
 	c.SetDeadline(time.Now().Add(refuseTimeout))
 	if _, err := c.Write(maxConnsReply); err != nil {
 		return
@@ -77,4 +84,27 @@ func refuseConn(c net.Conn) {
 		tc.CloseWrite()
 	}
 	io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+}
+
+// readHead reads up to the blank line ending a request head (or 64 KiB);
+// false if the client went away first.
+func readHead(c net.Conn) bool {
+	var buf [4096]byte
+	var seen []byte // the last bytes read, enough to find "\r\n\r\n" across reads
+	for total := 0; total < 64<<10; {
+		n, err := c.Read(buf[:])
+		seen = append(seen, buf[:n]...)
+		if bytes.Contains(seen, []byte("\r\n\r\n")) {
+			return true
+		}
+		if len(seen) > 3 {
+			seen = append(seen[:0], seen[len(seen)-3:]...)
+		}
+		total += n
+		if err != nil {
+			var ne net.Error
+			return errors.As(err, &ne) && ne.Timeout() && total > 0
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -110,8 +111,25 @@ func TestMaxConnsCountsWebSockets(t *testing.T) {
 		t.Fatalf("SET: %d %s", r.status, r.body)
 	}
 	c.hc.Transport.(*http.Transport).CloseIdleConnections()
-	waitForSlot(t, c)
-	ws := wsDial(t, c, "/v1/ws")
+	// The closed connection's slot comes back once the server notices.
+	var ws *websocket.Conn
+	for deadline := time.Now().Add(10 * time.Second); ws == nil; {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		conn, resp, err := websocket.Dial(ctx, "ws://"+strings.TrimPrefix(c.base, "http://")+"/v1/ws", nil)
+		cancel()
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
+		switch {
+		case err == nil:
+			ws = conn
+			t.Cleanup(func() { conn.CloseNow() })
+		case resp == nil || resp.StatusCode != http.StatusServiceUnavailable || time.Now().After(deadline):
+			t.Fatalf("dial: %v", err)
+		default:
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	if st, body := dialKeepAlive(t, c).post(`["GET","k"]`); st != http.StatusServiceUnavailable ||
 		body != `{"error":"ERR max number of clients reached"}` {
 		t.Fatalf("beside an open WebSocket: %d %s", st, body)
