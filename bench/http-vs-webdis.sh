@@ -2,7 +2,7 @@
 # Runs wrk against memshard's HTTP API, Webdis (in front of redis-server)
 # and a bare fasthttp server (bench/httpbare, the transport's ceiling) on
 # this machine in one run, alternating the systems every round, and prints
-# the median requests per second and the ratios.
+# the median requests per second and the median of each round's ratios.
 #
 #   bash bench/http-vs-webdis.sh            # -d 10s, 3 rounds
 #   DURATION=5s ROUNDS=5 bash bench/http-vs-webdis.sh
@@ -89,7 +89,9 @@ run() {
   awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
 }
 
-declare -A rps
+ratio() { echo "$1 $2" | awk '{print ($2>0)?$1/$2:0}'; }
+
+declare -A rps mb mw last
 tests=(get set)
 for round in $(seq "$ROUNDS"); do
   for t in "${tests[@]}"; do
@@ -106,18 +108,22 @@ for round in $(seq "$ROUNDS"); do
       webdis) v=$(run "$sys $t" "http://127.0.0.1:$wport$webdis_path") ;;
       esac
       rps["$t $sys"]+="$v "
+      last[$sys]=$v
     done
+    # Ratios within the round, whose systems ran minutes apart at most.
+    mb[$t]+="$(ratio "${last[memshard]}" "${last[bare]}") "
+    mw[$t]+="$(ratio "${last[memshard]}" "${last[webdis]}") "
   done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-ratio() { echo "$1 $2" | awk '{print ($2>0)?$1/$2:0}'; }
-
 printf '%-5s %12s %12s %12s %15s %17s\n' test memshard bare webdis memshard/bare memshard/webdis
 for t in "${tests[@]}"; do
   m=$(echo "${rps["$t memshard"]}" | median)
   b=$(echo "${rps["$t bare"]}" | median)
   w=$(echo "${rps["$t webdis"]}" | median)
-  printf '%-5s %12.0f %12.0f %12.0f %15.2f %17.2f\n' "$t" "$m" "$b" "$w" "$(ratio "$m" "$b")" "$(ratio "$m" "$w")"
+  printf '%-5s %12.0f %12.0f %12.0f %15.2f %17.2f\n' "$t" "$m" "$b" "$w" \
+    "$(echo "${mb[$t]}" | median)" "$(echo "${mw[$t]}" | median)"
 done
-echo "wrk -c $CONNS -t $THREADS -d $DURATION, median req/s of $ROUNDS rounds, systems alternated each round"
+echo "wrk -c $CONNS -t $THREADS -d $DURATION; median req/s of $ROUNDS rounds, systems alternated each round;"
+echo "ratios: median of the ratios within each round"
