@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -130,12 +131,8 @@ func (d *decoder) pipeline(body []byte) ([][][]byte, error) {
 
 // commandError names the command (counting from 1) an error belongs to.
 func commandError(err error, n int) error {
-	return &numberedError{msg: err.Error() + " (command " + strconv.Itoa(n) + ")"}
+	return errors.New(err.Error() + " (command " + strconv.Itoa(n) + ")")
 }
-
-type numberedError struct{ msg string }
-
-func (e *numberedError) Error() string { return e.msg }
 
 // notArray finishes a body whose top-level value is not an array: null
 // gives ifNull, any other valid value ifOther, invalid JSON
@@ -205,7 +202,7 @@ func (d *decoder) array(depth int) (ok bool, err error) {
 
 // errSyntax marks invalid JSON inside the decoder; callers turn it into
 // ErrMalformedJSON.
-var errSyntax = &numberedError{msg: ErrMalformedJSON.Error()}
+var errSyntax = errors.New("httpapi: JSON syntax error")
 
 // arg decodes the value at d.pos, inside depth open arrays, as one argument
 // appended to buf. It returns errSyntax for invalid JSON, or the argument
