@@ -73,6 +73,7 @@ type Config struct {
 	ConfigFile string
 
 	respConfig
+	httpConfig
 
 	// Warnings are non-fatal findings while loading, such as unknown
 	// MEMSHARD_* environment variables; main logs them.
@@ -98,6 +99,7 @@ func DefaultConfig() Config {
 		LogLevel:        zerolog.InfoLevel,
 		LogFormat:       "console",
 		respConfig:      defaultRESPConfig(),
+		httpConfig:      defaultHTTPConfig(),
 	}
 }
 
@@ -124,6 +126,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Token != "" && c.Token == c.ReadOnlyToken {
 		return errors.New("token and read-only-token must differ")
+	}
+	if err := c.validateHTTP(); err != nil {
+		return err
 	}
 	return c.validateRESP()
 }

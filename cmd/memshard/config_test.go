@@ -145,6 +145,12 @@ func TestEnvNames(t *testing.T) {
 		"client-query-buffer-limit": "MEMSHARD_CLIENT_QUERY_BUFFER_LIMIT",
 		"maxclients":                "MEMSHARD_MAXCLIENTS",
 		"timeout":                   "MEMSHARD_TIMEOUT",
+
+		"http-max-body":     "MEMSHARD_HTTP_MAX_BODY",
+		"ws-max-message":    "MEMSHARD_WS_MAX_MESSAGE",
+		"http-max-conns":    "MEMSHARD_HTTP_MAX_CONNS",
+		"http-read-timeout": "MEMSHARD_HTTP_READ_TIMEOUT",
+		"http-idle-timeout": "MEMSHARD_HTTP_IDLE_TIMEOUT",
 	}
 	if len(options)+1 != len(want) {
 		t.Fatalf("%d options plus config, but the table lists %d", len(options), len(want))
@@ -178,7 +184,7 @@ func TestEnvNames(t *testing.T) {
 		HTTPAddr: "0.0.0.0:9000", RESPAddr: "", Dir: "/var/lib/memshard", AppendOnly: false,
 		AppendFsync: "always", DumpDir: "/srv/dumps", Shards: 8, RequirePass: "pw", Token: "full",
 		ReadOnlyToken: "ro", MaxMemory: 100 << 20, MaxMemoryPolicy: "allkeys-lru",
-		LogLevel: zerolog.DebugLevel, LogFormat: "json", respConfig: defaultRESPConfig(),
+		LogLevel: zerolog.DebugLevel, LogFormat: "json", respConfig: defaultRESPConfig(), httpConfig: defaultHTTPConfig(),
 	}
 	if !reflect.DeepEqual(cfg, wantCfg) {
 		t.Errorf("got  %+v\nwant %+v", cfg, wantCfg)
@@ -218,7 +224,7 @@ func TestConfigFile(t *testing.T) {
 		HTTPAddr: "0.0.0.0:8080", RESPAddr: "", Dir: "/var/lib/memshard", AppendOnly: false,
 		AppendFsync: "everysec", DumpDir: "/srv/my dumps", Shards: 3, RequirePass: `p#ss "w"`,
 		MaxMemory: 1 << 30, MaxMemoryPolicy: "volatile-ttl", LogLevel: zerolog.WarnLevel,
-		LogFormat: "console", ConfigFile: path, respConfig: defaultRESPConfig(),
+		LogFormat: "console", ConfigFile: path, respConfig: defaultRESPConfig(), httpConfig: defaultHTTPConfig(),
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -416,6 +422,48 @@ func TestRESPOptions(t *testing.T) {
 	} {
 		if _, err := loadConfig(bad, nil); err == nil {
 			t.Errorf("%v: accepted", bad)
+		}
+	}
+}
+
+func TestHTTPOptions(t *testing.T) {
+	if cfg := mustLoad(t, nil, nil); cfg.httpConfig != defaultHTTPConfig() || cfg.HTTPMaxBody != 10<<20 || cfg.WSMaxMessage != 1<<20 {
+		t.Fatalf("defaults %+v", cfg.httpConfig)
+	}
+	path := writeConfig(t, "http-max-conns 50\nhttp-idle-timeout 2m\nws-max-message 4kb\n")
+	cfg := mustLoad(t, []string{"--config", path, "--http-max-body", "1mb", "--http-read-timeout", "1m30s"},
+		[]string{"MEMSHARD_HTTP_MAX_CONNS=7", "MEMSHARD_WS_MAX_MESSAGE=64kb"})
+	want := httpConfig{HTTPMaxBody: 1 << 20, WSMaxMessage: 64 << 10, HTTPMaxConns: 7,
+		HTTPReadTimeout: 90 * time.Second, HTTPIdleTimeout: 2 * time.Minute}
+	if cfg.httpConfig != want {
+		t.Fatalf("got  %+v\nwant %+v", cfg.httpConfig, want)
+	}
+	if cfg.Source("http-max-conns") != sourceEnv || cfg.Source("http-idle-timeout") != sourceFile || cfg.Source("http-max-body") != sourceFlag {
+		t.Errorf("sources %v", cfg.sources)
+	}
+	if cfg := mustLoad(t, []string{"--http-read-timeout", "0"}, nil); cfg.HTTPReadTimeout != 0 {
+		t.Errorf("0 read timeout: %v", cfg.HTTPReadTimeout)
+	}
+
+	bad := []struct {
+		args []string
+		env  []string
+		want string
+	}{
+		{[]string{"--http-max-body", "-1"}, nil, `--http-max-body "-1": not a size`},
+		{[]string{"--http-max-body", "0"}, nil, `--http-max-body "0": must be at least 1`},
+		{[]string{"--http-max-body", "3gb"}, nil, "http-max-body must be at most 2gb"},
+		{nil, []string{"MEMSHARD_WS_MAX_MESSAGE=-5"}, `MEMSHARD_WS_MAX_MESSAGE="-5": not a size`},
+		{[]string{"--ws-max-message", "lots"}, nil, "not a size"},
+		{[]string{"--http-max-conns", "-3"}, nil, `--http-max-conns "-3": must be a whole number >= 1`},
+		{[]string{"--http-max-conns", "0"}, nil, "must be a whole number >= 1"},
+		{[]string{"--http-read-timeout", "-1s"}, nil, `--http-read-timeout "-1s": must not be negative`},
+		{nil, []string{"MEMSHARD_HTTP_IDLE_TIMEOUT=-2m"}, `MEMSHARD_HTTP_IDLE_TIMEOUT="-2m": must not be negative`},
+		{[]string{"--http-idle-timeout", "10"}, nil, "not a duration"},
+	}
+	for _, tc := range bad {
+		if got := loadErr(t, tc.args, tc.env); !strings.Contains(got, tc.want) {
+			t.Errorf("%q %q: error %q, want %q", tc.args, tc.env, got, tc.want)
 		}
 	}
 }

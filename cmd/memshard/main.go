@@ -155,6 +155,11 @@ func startHTTP(cfg Config, db *memshard.DB, log zerolog.Logger, servers []*resp.
 	hc.Token = cfg.Token
 	hc.ReadOnlyToken = cfg.ReadOnlyToken
 	hc.Version = buildVersion()
+	hc.MaxBodySize = int(cfg.HTTPMaxBody)
+	hc.WSMaxMessage = int(cfg.WSMaxMessage)
+	hc.MaxConns = cfg.HTTPMaxConns
+	hc.ReadTimeout = cfg.HTTPReadTimeout
+	hc.IdleTimeout = cfg.HTTPIdleTimeout
 	hc.Logger = log.With().Str("component", "http").Logger()
 	srv := httpapi.New(db.Router(), hc)
 	for _, rs := range servers {
@@ -308,6 +313,11 @@ func logConfig(log zerolog.Logger, cfg *Config) {
 		Str("requirepass", secret(cfg.RequirePass)).
 		Str("token", secret(cfg.Token)).
 		Str("read_only_token", secret(cfg.ReadOnlyToken)).
+		Int64("http_max_body", cfg.HTTPMaxBody).
+		Int64("ws_max_message", cfg.WSMaxMessage).
+		Int("http_max_conns", cfg.HTTPMaxConns).
+		Dur("http_read_timeout", cfg.HTTPReadTimeout).
+		Dur("http_idle_timeout", cfg.HTTPIdleTimeout).
 		Int64("maxmemory", cfg.MaxMemory).
 		Str("maxmemory_policy", cfg.MaxMemoryPolicy).
 		Str("log_level", cfg.LogLevel.String()).

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"strconv"
+	"sync"
 )
 
 // Request body errors; each is sent to the client as a 400 {"error": ...}.
@@ -24,36 +24,55 @@ var (
 // into its arguments (see the package doc for how numbers and booleans are
 // written). The result does not alias body. Safe for concurrent use.
 func DecodeCommand(body []byte) ([][]byte, error) {
-	var raw []json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, ErrMalformedJSON
+	d := getDecoder()
+	defer putDecoder(d)
+	args, err := d.command(body)
+	if err != nil {
+		return nil, err
 	}
-	return commandArgs(raw)
+	return cloneArgs(args), nil
 }
 
 // DecodePipeline decodes a JSON array of command arrays, the body of
-// /pipeline and /multi-exec. Safe for concurrent use.
+// /pipeline and /multi-exec. The result does not alias body. Safe for
+// concurrent use.
 func DecodePipeline(body []byte) ([][][]byte, error) {
-	var raw [][]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, ErrPipelineShape
-		}
-		return nil, ErrMalformedJSON
+	d := getDecoder()
+	defer putDecoder(d)
+	cmds, err := d.pipeline(body)
+	if err != nil {
+		return nil, err
 	}
-	if len(raw) == 0 {
-		return nil, ErrEmptyPipeline
+	out := make([][][]byte, len(cmds))
+	for i, args := range cmds {
+		out[i] = cloneArgs(args)
 	}
-	cmds := make([][][]byte, len(raw))
-	for i, r := range raw {
-		args, err := commandArgs(r)
-		if err != nil {
-			return nil, errors.New(err.Error() + " (command " + strconv.Itoa(i+1) + ")")
-		}
-		cmds[i] = args
+	return out, nil
+}
+
+var decoders = sync.Pool{New: func() any { return new(decoder) }}
+
+// getDecoder borrows a decoder; putDecoder gives it back.
+func getDecoder() *decoder { return decoders.Get().(*decoder) }
+
+func putDecoder(d *decoder) {
+	d.release()
+	decoders.Put(d)
+}
+
+// cloneArgs copies args into one fresh allocation.
+func cloneArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
 	}
-	return cmds, nil
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		buf = append(buf, a...)
+		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
+	}
+	return out
 }
 
 // DecodeQuery decodes the MemFast body {"query": "..."}; other fields are
@@ -80,7 +99,8 @@ func DecodeQuery(body []byte) (string, error) {
 	return *q.Query, nil
 }
 
-// commandArgs turns the elements of one command array into arguments.
+// commandArgs turns the elements of one command array, each a valid JSON
+// value as encoding/json hands them out, into fresh arguments.
 func commandArgs(raw []json.RawMessage) ([][]byte, error) {
 	if len(raw) == 0 {
 		return nil, ErrEmptyCommand
@@ -103,52 +123,17 @@ func commandArgs(raw []json.RawMessage) ([][]byte, error) {
 	return args, nil
 }
 
-// scalarArg converts one JSON scalar into an argument.
+// scalarArg converts one valid JSON value into a fresh argument; null,
+// arrays and objects are ErrArgumentType.
 func scalarArg(r []byte) ([]byte, error) {
-	switch c := r[0]; {
-	case c == '"':
-		var s string
-		if err := json.Unmarshal(r, &s); err != nil {
-			return nil, ErrMalformedJSON
-		}
-		return []byte(s), nil
-	case c == 't' || c == 'f':
-		var b bool
-		if err := json.Unmarshal(r, &b); err != nil {
-			return nil, ErrMalformedJSON
-		}
-		if b {
-			return []byte("1"), nil
-		}
-		return []byte("0"), nil
-	case c == '-' || c >= '0' && c <= '9':
-		return numberArg(r)
+	d := getDecoder()
+	defer putDecoder(d)
+	d.reset(r)
+	switch err := d.arg(0); {
+	case err == errSyntax || err == nil && !d.end():
+		return nil, ErrMalformedJSON
+	case err != nil:
+		return nil, err
 	}
-	return nil, ErrArgumentType
-}
-
-// numberArg writes a JSON number as an integer in decimal when it is one
-// that fits an int64, else as strconv's shortest 'f' form of the float.
-func numberArg(r []byte) ([]byte, error) {
-	if n, err := strconv.ParseInt(string(r), 10, 64); err == nil {
-		return strconv.AppendInt(nil, n, 10), nil
-	}
-	if isInteger(r) { // beyond int64: keep every digit
-		return bytes.Clone(r), nil
-	}
-	f, err := strconv.ParseFloat(string(r), 64)
-	if err != nil {
-		var ne *strconv.NumError
-		if !errors.As(err, &ne) || ne.Err != strconv.ErrRange {
-			return nil, ErrMalformedJSON
-		}
-		return nil, ErrArgumentType // a number beyond float64
-	}
-	return strconv.AppendFloat(nil, f, 'f', -1, 64), nil
-}
-
-// isInteger reports whether a valid JSON number is written without a
-// fraction or an exponent.
-func isInteger(r []byte) bool {
-	return bytes.IndexAny(r, ".eE") < 0
+	return append([]byte{}, d.buf...), nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/memshard/memshard/router"
+	"github.com/memshard/memshard/shard"
 )
 
 // perm is what a request's token allows.
@@ -25,10 +26,22 @@ const (
 	corsHeaders = "Authorization, Content-Type, Upstash-Encoding, Accept, If-Match, If-None-Match"
 )
 
+// The CORS header every response carries, set in canonical form so that
+// fasthttp does not normalise its name on every request.
+var (
+	corsOriginKey   = []byte("Access-Control-Allow-Origin")
+	corsOriginValue = []byte("*")
+)
+
+// allowOrigin sets Access-Control-Allow-Origin: *.
+func allowOrigin(ctx *fasthttp.RequestCtx) {
+	ctx.Response.Header.SetCanonical(corsOriginKey, corsOriginValue)
+}
+
 // handle routes one request. It runs on a fasthttp worker goroutine.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	defer s.recoverPanic(ctx)
-	ctx.Response.Header.Set("Access-Control-Allow-Origin", "*")
+	allowOrigin(ctx)
 	if ctx.IsOptions() {
 		ctx.Response.Header.Set("Access-Control-Allow-Methods", corsMethods)
 		ctx.Response.Header.Set("Access-Control-Allow-Headers", corsHeaders)
@@ -183,7 +196,7 @@ func (s *Server) fail(ctx *fasthttp.RequestCtx, status int, msg string) {
 
 // handleReadError answers a request fasthttp could not read.
 func (s *Server) handleReadError(ctx *fasthttp.RequestCtx, err error) {
-	ctx.Response.Header.Set("Access-Control-Allow-Origin", "*")
+	allowOrigin(ctx)
 	var small *fasthttp.ErrSmallBuffer
 	var ne interface{ Timeout() bool }
 	switch {
@@ -203,12 +216,26 @@ func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx) {
 	if v := recover(); v != nil {
 		s.cfg.Logger.Error().Interface("panic", v).Bytes("uri", ctx.RequestURI()).Msg("HTTP handler panicked")
 		ctx.Response.Reset()
-		ctx.Response.Header.Set("Access-Control-Allow-Origin", "*")
+		allowOrigin(ctx)
 		s.fail(ctx, fasthttp.StatusInternalServerError, "ERR internal error")
 	}
 }
 
 // wantsBase64 reports whether the client sent Upstash-Encoding: base64.
+// Callers skip it for replies it cannot change (see plainReply).
 func wantsBase64(ctx *fasthttp.RequestCtx) bool {
 	return bytes.EqualFold(bytes.TrimSpace(ctx.Request.Header.Peek("Upstash-Encoding")), []byte("base64"))
+}
+
+// plainReply reports whether r reads the same with and without
+// Upstash-Encoding: base64 when it is a whole result: no strings but a
+// whole-result OK.
+func plainReply(r shard.Reply) bool {
+	switch r.Kind {
+	case shard.KindInt, shard.KindNil, shard.KindNilArray, shard.KindError:
+		return true
+	case shard.KindStatus, shard.KindBulk:
+		return string(r.Str) == "OK"
+	}
+	return false
 }

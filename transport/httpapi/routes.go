@@ -29,7 +29,9 @@ func (s *Server) root(ctx *fasthttp.RequestCtx, p perm) {
 		s.fail(ctx, fasthttp.StatusBadRequest, ErrBodyShape.Error())
 		return
 	}
-	args, err := DecodeCommand(body)
+	d := getDecoder()
+	defer putDecoder(d)
+	args, err := d.command(body)
 	if err != nil {
 		s.fail(ctx, fasthttp.StatusBadRequest, err.Error())
 		return
@@ -57,7 +59,7 @@ func (s *Server) single(ctx *fasthttp.RequestCtx, p perm, args [][]byte, notFoun
 		}
 	}
 	b := s.buf()
-	*b = AppendEntry(*b, rep, wantsBase64(ctx))
+	*b = AppendEntry(*b, rep, !plainReply(rep) && wantsBase64(ctx))
 	s.write(ctx, status, contentJSON, b)
 }
 
@@ -116,7 +118,9 @@ func (s *Server) text(ctx *fasthttp.RequestCtx, status int, msg []byte) {
 // pipeline serves POST /pipeline: every command in order through one
 // session, not atomically.
 func (s *Server) pipeline(ctx *fasthttp.RequestCtx, p perm) {
-	cmds, ok := s.decodeBatch(ctx, p, false)
+	d := getDecoder()
+	defer putDecoder(d)
+	cmds, ok := s.decodeBatch(ctx, d, p, false)
 	if !ok {
 		return
 	}
@@ -129,7 +133,9 @@ func (s *Server) pipeline(ctx *fasthttp.RequestCtx, p perm) {
 // multiExec serves POST /multi-exec: MULTI, the commands and EXEC in one
 // session call, so the commands run atomically or not at all.
 func (s *Server) multiExec(ctx *fasthttp.RequestCtx, p perm) {
-	cmds, ok := s.decodeBatch(ctx, p, true)
+	d := getDecoder()
+	defer putDecoder(d)
+	cmds, ok := s.decodeBatch(ctx, d, p, true)
 	if !ok {
 		return
 	}
@@ -172,9 +178,9 @@ func runTxn(sess *router.Session, cmds [][][]byte) ([]shard.Reply, string) {
 }
 
 // decodeBatch decodes and checks the body of /pipeline or /multi-exec,
-// answering the error itself when it returns false.
-func (s *Server) decodeBatch(ctx *fasthttp.RequestCtx, p perm, inTxn bool) ([][][]byte, bool) {
-	cmds, err := DecodePipeline(ctx.PostBody())
+// answering the error itself when it returns false. The commands live in d.
+func (s *Server) decodeBatch(ctx *fasthttp.RequestCtx, d *decoder, p perm, inTxn bool) ([][][]byte, bool) {
+	cmds, err := d.pipeline(ctx.PostBody())
 	if err != nil {
 		s.fail(ctx, fasthttp.StatusBadRequest, err.Error())
 		return nil, false

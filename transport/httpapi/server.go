@@ -37,14 +37,18 @@ type Config struct {
 	// Version is the memshard version /metrics reports in
 	// memshard_build_info; empty: "dev".
 	Version string
+	// MaxConns bounds concurrent connections, WebSockets included; one over
+	// it is answered 503 {"error":"ERR max number of clients reached"} and
+	// closed.
+	MaxConns int
 	// Logger receives the server's logs.
 	Logger zerolog.Logger
 }
 
 // DefaultConfig returns the defaults: 127.0.0.1:8080, 10 MiB bodies, 1 MiB
-// WebSocket messages.
+// WebSocket messages, 10000 connections.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", MaxBodySize: 10 << 20, WSMaxMessage: 1 << 20}
+	return Config{Addr: "127.0.0.1:8080", MaxBodySize: 10 << 20, WSMaxMessage: 1 << 20, MaxConns: 10000}
 }
 
 // Validate reports a setting that cannot work.
@@ -56,6 +60,8 @@ func (c *Config) Validate() error {
 		return errors.New("httpapi: negative MaxBodySize")
 	case c.WSMaxMessage < 0:
 		return errors.New("httpapi: negative WSMaxMessage")
+	case c.MaxConns < 0:
+		return errors.New("httpapi: negative MaxConns")
 	case c.ReadTimeout < 0 || c.IdleTimeout < 0:
 		return errors.New("httpapi: negative timeout")
 	case c.Token != "" && c.Token == c.ReadOnlyToken:
@@ -77,6 +83,9 @@ func (c *Config) fill() {
 	}
 	if c.Version == "" {
 		c.Version = "dev"
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = d.MaxConns
 	}
 }
 
@@ -148,10 +157,11 @@ func (s *Server) Start() (net.Addr, error) {
 	if err := s.cfg.Validate(); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
+	tcp, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return nil, err
 	}
+	ln := &limitListener{Listener: tcp, max: int64(s.cfg.MaxConns), refuse: s.refuse}
 	s.mu.Lock()
 	switch {
 	case s.closing.Load():
@@ -172,6 +182,13 @@ func (s *Server) Start() (net.Addr, error) {
 		return nil, ErrServerClosed
 	}
 	return ln.Addr(), nil
+}
+
+// refuse answers a connection over MaxConns in the background.
+func (s *Server) refuse(c net.Conn) {
+	if s.group.Go(func(<-chan struct{}) { refuseConn(c) }) != nil {
+		c.Close() // shutting down
+	}
 }
 
 func (s *Server) serve(ln net.Listener) {

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// HTTP listener limits (DESIGN.md, Limits), each with httpapi's default.
+type httpConfig struct {
+	// HTTPMaxBody bounds a request body in bytes; larger ones answer 413.
+	HTTPMaxBody int64
+	// WSMaxMessage bounds one WebSocket message in bytes; larger ones close
+	// the socket with 1009.
+	WSMaxMessage int64
+	// HTTPMaxConns bounds concurrent HTTP connections, WebSockets included.
+	HTTPMaxConns int
+	// HTTPReadTimeout bounds reading one request; 0: none.
+	HTTPReadTimeout time.Duration
+	// HTTPIdleTimeout closes keep-alive connections idle that long; 0: the
+	// read timeout, none when that is 0 too.
+	HTTPIdleTimeout time.Duration
+}
+
+func defaultHTTPConfig() httpConfig {
+	return httpConfig{HTTPMaxBody: 10 << 20, WSMaxMessage: 1 << 20, HTTPMaxConns: 10000}
+}
+
+func init() {
+	at := slices.IndexFunc(options, func(o option) bool { return o.name == "read-only-token" }) + 1
+	options = slices.Insert(options, at, httpOptions...)
+}
+
+var httpOptions = []option{
+	{"http-max-body", "bytes", "10mb", "largest HTTP request body; larger ones answer 413", setSize(func(c *Config) *int64 { return &c.HTTPMaxBody }, 1)},
+	{"ws-max-message", "bytes", "1mb", "largest WebSocket message; larger ones close the socket with 1009", setSize(func(c *Config) *int64 { return &c.WSMaxMessage }, 1)},
+	{"http-max-conns", "n", "10000", "most concurrent HTTP connections, WebSockets included; more answer 503", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return errors.New("must be a whole number >= 1")
+		}
+		c.HTTPMaxConns = n
+		return nil
+	}},
+	{"http-read-timeout", "duration", "0", "longest time to read one HTTP request, e.g. 30s; 0 none", setDuration(func(c *Config) *time.Duration { return &c.HTTPReadTimeout })},
+	{"http-idle-timeout", "duration", "0", "close HTTP keep-alive connections idle this long, e.g. 2m; 0 the read timeout (none if 0)", setDuration(func(c *Config) *time.Duration { return &c.HTTPIdleTimeout })},
+}
+
+// setDuration parses a Go duration (1m30s, 500ms) or a plain 0, at least 0.
+func setDuration(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return errors.New("not a duration: use e.g. 30s, 2m or 0")
+		}
+		if d < 0 {
+			return errors.New("must not be negative")
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+// validateHTTP checks that the byte limits fit an int where they are used.
+func (c *Config) validateHTTP() error {
+	if c.HTTPMaxBody > math.MaxInt32 {
+		return errors.New("http-max-body must be at most 2gb")
+	}
+	if c.WSMaxMessage > math.MaxInt32 {
+		return errors.New("ws-max-message must be at most 2gb")
+	}
+	return nil
+}
