@@ -90,7 +90,7 @@ func New(cfg Config) (*Router, error) {
 	r.dump = d
 	for i := 0; i < cfg.Shards; i++ {
 		s := shard.New(i, shard.Config{ActiveExpireInterval: cfg.ActiveExpireInterval, Clock: cfg.Clock,
-			Logger: cfg.Logger.With().Int("shard", i).Logger(), Seq: &r.seq})
+			Logger: cfg.Logger.With().Int("shard", i).Logger(), Seq: &r.seq, Seed: &r.seed})
 		r.shards = append(r.shards, s)
 		if err := s.Start(r.group); err != nil {
 			r.Close()
@@ -104,10 +104,11 @@ func New(cfg Config) (*Router, error) {
 func (r *Router) Shards() int { return len(r.shards) }
 
 // ShardOf returns the index of the shard that owns key.
-func (r *Router) ShardOf(key []byte) int {
-	h := maphash.Bytes(r.seed, key)
-	return int((h >> 32) * uint64(len(r.shards)) >> 32)
-}
+func (r *Router) ShardOf(key []byte) int { return r.shardOfHash(maphash.Bytes(r.seed, key)) }
+
+// shardOfHash places a key by the high half of its hash; the shard's table
+// uses the low half (and receives it with the op, see shard.Op.Hash).
+func (r *Router) shardOfHash(h uint64) int { return int((h >> 32) * uint64(len(r.shards)) >> 32) }
 
 // Seq is the last change number handed out: every write gets a number
 // larger than all before it on its key.

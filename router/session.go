@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"time"
@@ -240,8 +241,12 @@ func (s *Session) plan(c *Command, args [][]byte, idx int32) {
 	sl := slot{c: c, idx: idx}
 	switch c.kind {
 	case kindSingle:
-		sh := s.r.ShardOf(args[c.FirstKey])
-		sl.sh, sl.op = int32(sh), int32(s.batches[sh].Add(c.fn, args))
+		h := maphash.Bytes(s.r.seed, args[c.FirstKey])
+		sh := s.r.shardOfHash(h)
+		if c.FirstKey != 1 {
+			h = 0 // the shard takes the hint for args[1] only
+		}
+		sl.sh, sl.op = int32(sh), int32(s.batches[sh].AddHashed(c.fn, args, uint32(h)))
 	case kindCompound: // all keys on one shard
 		sh := s.r.ShardOf(args[c.FirstKey])
 		sl.sh, sl.op = int32(sh), int32(s.batches[sh].Add(c.single, args))

@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
+	"unsafe"
 )
 
 // dict is the keyspace's hash table: chained buckets over power-of-two bucket
@@ -31,6 +32,13 @@ type dict struct {
 	nextFree  int32     // handle of the first free entry, 0 if none
 	used      int32     // handles handed out so far (free ones included)
 	mem       slab      // key and value bytes
+
+	// hint is the hash of the running command's first key, computed by the
+	// router to choose the shard (same seed): hash uses it instead of
+	// hashing that key again.
+	hintKey  *byte
+	hintLen  int
+	hintHash uint32
 }
 
 const (
@@ -67,7 +75,21 @@ func newDict() *dict {
 	return &dict{seed: maphash.MakeSeed(), rehashIdx: -1}
 }
 
-func (d *dict) hash(key []byte) uint32 { return uint32(maphash.Bytes(d.seed, key)) }
+func (d *dict) hash(key []byte) uint32 {
+	if d.hintKey != nil && len(key) == d.hintLen && unsafe.SliceData(key) == d.hintKey {
+		return d.hintHash
+	}
+	return uint32(maphash.Bytes(d.seed, key))
+}
+
+// setHint tells hash the hash of key (h == 0: none known).
+func (d *dict) setHint(key []byte, h uint32) {
+	if h == 0 || len(key) == 0 {
+		d.hintKey = nil
+		return
+	}
+	d.hintKey, d.hintLen, d.hintHash = unsafe.SliceData(key), len(key), h
+}
 
 // keyOf returns e's key; it aliases the slab until the next write.
 func (d *dict) keyOf(e *entry) []byte { return d.mem.bytes(e.ref, int(e.klen)) }
@@ -322,7 +344,7 @@ func (d *dict) rehash(n int) bool {
 
 // clear empties the table and gives its memory back to the garbage collector.
 func (d *dict) clear() {
-	*d = dict{seed: d.seed, rehashIdx: -1} // the slab goes with it
+	*d = dict{seed: d.seed, rehashIdx: -1, hintKey: d.hintKey, hintLen: d.hintLen, hintHash: d.hintHash} // the slab goes with it
 }
 
 // scan calls fn for the keys of the bucket(s) cursor v names and returns the

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"hash/maphash"
 	"math"
 	"runtime/debug"
 	"sync/atomic"
@@ -17,6 +18,9 @@ type Op struct {
 	Fn    Handler
 	Args  [][]byte
 	Reply Reply
+	// Hash, when not 0, is the hash of Args[1] under the shard's seed (see
+	// Config.Seed): the router computed it to choose the shard.
+	Hash uint32
 }
 
 // Batch is the message a shard receives: commands for this shard only, run
@@ -37,6 +41,13 @@ func (b *Batch) Reset() {
 	b.Arena = b.Arena[:0]
 	b.Lease = nil
 	b.Err = false
+}
+
+// AddHashed appends an op whose first key (args[1]) hashes to h under the
+// shard's seed, and returns its index.
+func (b *Batch) AddHashed(fn Handler, args [][]byte, h uint32) int {
+	b.Ops = append(b.Ops, Op{Fn: fn, Args: args, Hash: h})
+	return len(b.Ops) - 1
 }
 
 // Add appends an op and returns its index.
@@ -109,6 +120,9 @@ type Config struct {
 	// Seq is the change counter shared by the shards of one router (see
 	// Keyspace); nil gives the shard a counter of its own.
 	Seq *atomic.Uint64
+	// Seed, when set, is the hash seed of the keyspace: the router's, so
+	// that an Op's Hash can stand in for hashing its key again.
+	Seed *maphash.Seed
 }
 
 // Shard is one goroutine owning one Keyspace. Other goroutines talk to it
@@ -131,6 +145,9 @@ func New(id int, cfg Config) *Shard {
 	ks := NewKeyspace(cfg.Clock)
 	if cfg.Seq != nil {
 		ks.seqSrc = cfg.Seq
+	}
+	if cfg.Seed != nil {
+		ks.d.seed = *cfg.Seed
 	}
 	return &Shard{id: id, ks: ks, mb: actor.NewMailbox[*Batch](), cfg: cfg}
 }
@@ -216,6 +233,7 @@ func (s *Shard) run(b *Batch, seq uint64) {
 		var x uint64
 		for i := range b.Ops {
 			if a := b.Ops[i].Args; len(a) > 1 {
+				ks.d.setHint(a[1], b.Ops[i].Hash)
 				x += ks.d.touch(a[1])
 			}
 		}
@@ -226,6 +244,7 @@ func (s *Shard) run(b *Batch, seq uint64) {
 	}
 	b.Arena = ks.arena
 	ks.arena = nil
+	ks.d.hintKey = nil // hold no pointer into the batch
 	b.Done <- b
 }
 
@@ -246,6 +265,9 @@ func (s *Shard) runFrom(b *Batch, i int, seq uint64) (next int) {
 	for ; i < len(b.Ops); i++ {
 		op := &b.Ops[i]
 		ks.beginOp(seq, len(b.Ops)-i)
+		if len(op.Args) > 1 {
+			ks.d.setHint(op.Args[1], op.Hash)
+		}
 		op.Reply = op.Fn(ks, op.Args)
 	}
 	return i

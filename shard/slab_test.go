@@ -3,6 +3,7 @@ package shard
 import (
 	"bytes"
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -160,5 +161,29 @@ func BenchmarkKeyspaceMemory(b *testing.B) {
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "heap-B/key")
 		b.ReportMetric(float64(after.HeapObjects-before.HeapObjects)/n, "objects/key")
 		runtime.KeepAlive(ks)
+	}
+}
+
+// The router's hash stands in for the first key's hash only for that very
+// argument slice.
+func TestHashHint(t *testing.T) {
+	ks := NewKeyspace(nil)
+	ks.set([]byte("k"), []byte("v"), false)
+	key := []byte("k")
+	h := uint32(maphash.Bytes(ks.d.seed, key))
+	ks.d.setHint(key, h)
+	if ks.lookup(key) == nil {
+		t.Fatal("not found with the right hint")
+	}
+	ks.d.setHint(key, h+1)
+	if ks.lookup([]byte("k")) == nil {
+		t.Fatal("a hint for another slice was used")
+	}
+	if ks.lookup(key) != nil {
+		t.Fatal("the hint was not used for its own slice")
+	}
+	ks.d.setHint(key, 0)
+	if ks.lookup(key) == nil {
+		t.Fatal("a zero hint was used")
 	}
 }
