@@ -120,6 +120,14 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	logReady(log, cfg, db, web, servers, start)
+
+	<-ctx.Done()
+	return shutdown(ctx, stop, log, web, servers, db)
+}
+
+// logReady logs the listening addresses, the key count and the start time.
+func logReady(log zerolog.Logger, cfg Config, db *memshard.DB, web *httpapi.Server, servers []*resp.Server, start time.Time) {
 	ready := log.Info().Int("shards", db.Shards()).Str("dump_dir", cfg.DumpDir).Dur("open_ms", time.Since(start))
 	if web != nil {
 		ready = ready.Str("http_addr", web.Addr().String())
@@ -132,16 +140,13 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		ready = ready.Str(key, srv.Addr().String())
 	}
 	sizeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	if n, err := db.DBSize(sizeCtx); err != nil {
 		log.Warn().Err(err).Msg("DBSIZE failed")
 	} else {
 		ready = ready.Int64("keys", n)
 	}
-	cancel()
 	ready.Msg("ready")
-
-	<-ctx.Done()
-	return shutdown(ctx, stop, log, web, servers, db)
 }
 
 // startHTTP starts the HTTP listener unless --http-addr is empty.

@@ -258,67 +258,19 @@ func cmdClientKill(c *conn, args [][]byte) {
 		c.reply(shard.Error("ERR No such client"))
 		return
 	}
-	if len(args)%2 != 0 {
-		c.reply(shard.ErrSyntax)
+	f, errRep := parseKillFilter(args)
+	if errRep.Kind != 0 {
+		c.reply(errRep)
 		return
 	}
-	var (
-		id          int64
-		addr, laddr string
-		hasAddr     bool
-		hasLaddr    bool
-		none        bool // TYPE master/replica/pubsub: memshard has no such clients
-		skipMe      = true
-	)
-	for i := 2; i < len(args); i += 2 {
-		k, v := args[i], args[i+1]
-		switch {
-		case eq(k, "id"):
-			n, ok := shard.ParseInt(v)
-			if !ok || n <= 0 {
-				c.reply(shard.Error("ERR client-id should be greater than 0"))
-				return
-			}
-			id = n
-		case eq(k, "addr"):
-			addr, hasAddr = string(v), true
-		case eq(k, "laddr"):
-			laddr, hasLaddr = string(v), true
-		case eq(k, "type"):
-			normal, ok := checkClientType(v)
-			if !ok {
-				c.reply(shard.Error("ERR Unknown client type '" + string(v) + "'"))
-				return
-			}
-			none = none || !normal
-		case eq(k, "user"):
-			if string(v) != "default" {
-				c.reply(shard.Error("ERR No such user '" + string(v) + "'"))
-				return
-			}
-		case eq(k, "skipme"):
-			switch {
-			case eq(v, "yes"):
-				skipMe = true
-			case eq(v, "no"):
-				skipMe = false
-			default:
-				c.reply(shard.ErrSyntax)
-				return
-			}
-		default:
-			c.reply(shard.ErrSyntax)
-			return
-		}
-	}
 	killed := 0
-	if !none {
+	if !f.none {
 		for _, o := range c.s.snapshot() {
 			switch {
-			case id != 0 && o.id != id,
-				hasAddr && addrString(o.nc.RemoteAddr()) != addr,
-				hasLaddr && addrString(o.nc.LocalAddr()) != laddr,
-				skipMe && o == c:
+			case f.id != 0 && o.id != f.id,
+				f.hasAddr && addrString(o.nc.RemoteAddr()) != f.addr,
+				f.hasLaddr && addrString(o.nc.LocalAddr()) != f.laddr,
+				f.skipMe && o == c:
 				continue
 			}
 			c.kill(o)
@@ -326,6 +278,55 @@ func cmdClientKill(c *conn, args [][]byte) {
 		}
 	}
 	c.reply(shard.Int(int64(killed)))
+}
+
+// killFilter is what CLIENT KILL's filters select.
+type killFilter struct {
+	id                int64
+	addr, laddr       string
+	hasAddr, hasLaddr bool
+	none              bool // TYPE master/replica/pubsub: memshard has no such clients
+	skipMe            bool
+}
+
+// parseKillFilter parses CLIENT KILL <filter value> ... (args from 2).
+func parseKillFilter(args [][]byte) (killFilter, shard.Reply) {
+	f := killFilter{skipMe: true}
+	if len(args)%2 != 0 {
+		return f, shard.ErrSyntax
+	}
+	for i := 2; i < len(args); i += 2 {
+		k, v := args[i], args[i+1]
+		switch {
+		case eq(k, "id"):
+			n, ok := shard.ParseInt(v)
+			if !ok || n <= 0 {
+				return f, shard.Error("ERR client-id should be greater than 0")
+			}
+			f.id = n
+		case eq(k, "addr"):
+			f.addr, f.hasAddr = string(v), true
+		case eq(k, "laddr"):
+			f.laddr, f.hasLaddr = string(v), true
+		case eq(k, "type"):
+			normal, ok := checkClientType(v)
+			if !ok {
+				return f, shard.Error("ERR Unknown client type '" + string(v) + "'")
+			}
+			f.none = f.none || !normal
+		case eq(k, "user"):
+			if string(v) != "default" {
+				return f, shard.Error("ERR No such user '" + string(v) + "'")
+			}
+		case eq(k, "skipme") && eq(v, "yes"):
+			f.skipMe = true
+		case eq(k, "skipme") && eq(v, "no"):
+			f.skipMe = false
+		default:
+			return f, shard.ErrSyntax
+		}
+	}
+	return f, shard.Reply{}
 }
 
 // kill closes connection o: another connection at once (closing nc is safe
