@@ -28,11 +28,9 @@ func newProgress(w io.Writer, steps int) *progress {
 	return &progress{bar: bar}
 }
 
-// step counts one round of one system (or one memory load) and shows
-// what it is.
-func (p *progress) step(desc string) {
+// done counts one finished round of one system (or one memory load).
+func (p *progress) done() {
 	if p.bar != nil {
-		p.bar.Describe(desc)
 		p.bar.Add(1)
 	}
 }

@@ -137,20 +137,29 @@ func (e *env) rounds(ctx context.Context, sc Scenario, sides []side, sums []Summ
 			if r%2 == 1 {
 				i = len(sides) - 1 - j
 			}
-			e.bar.step(fmt.Sprintf("%s · %s · round %d", sc.Name, sides[i].name, r+1))
-			if sides[i].dial == nil {
-				continue
+			if err := e.round(ctx, sc, r, sides[i], &sums[i]); err != nil {
+				return err
 			}
-			run, err := runLoad(ctx, sc, sides[i].dial)
-			if err != nil {
-				return fmt.Errorf("%s: %w", sides[i].name, err)
-			}
-			sums[i].Add(run)
 		}
 	}
 	for _, sd := range sides {
 		e.afterWrites(sc, sd)
 	}
+	return nil
+}
+
+// round runs one round of sc on sd.
+func (e *env) round(ctx context.Context, sc Scenario, r int, sd side, sum *Summary) error {
+	defer e.bar.done()
+	if sd.dial == nil {
+		return nil
+	}
+	e.bar.describe(fmt.Sprintf("%s · %s · round %d", sc.Name, sd.name, r+1))
+	run, err := runLoad(ctx, sc, sd.dial)
+	if err != nil {
+		return fmt.Errorf("%s: %w", sd.name, err)
+	}
+	sum.Add(run)
 	return nil
 }
 
@@ -187,12 +196,14 @@ func (e *env) afterWrites(sc Scenario, sd side) {
 // memory measures each side's memory per key once.
 func (e *env) memory(ctx context.Context, sc Scenario, sides []side, sums []Summary) error {
 	for i, sd := range sides {
-		e.bar.step(fmt.Sprintf("%s · %s · loading", sc.Name, sd.name))
 		if sd.dial == nil || sd.server == nil {
+			e.bar.done()
 			continue
 		}
+		e.bar.describe(fmt.Sprintf("%s · %s · loading", sc.Name, sd.name))
 		delete(e.loaded, sd.store)
 		m, err := measureMemory(ctx, sd.server, sc)
+		e.bar.done()
 		if err != nil {
 			return fmt.Errorf("%s: %w", sd.name, err)
 		}

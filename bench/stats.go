@@ -148,7 +148,7 @@ func Percentile(xs []float64, p float64) float64 {
 	}
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	rank := int(math.Ceil(p / 100 * float64(len(s))))
+	rank := int(math.Ceil(p/100*float64(len(s)) - 1e-9))
 	rank = max(1, min(rank, len(s)))
 	return s[rank-1]
 }

@@ -31,7 +31,10 @@ func WriteTable(w io.Writer, rep *Report, markdown bool) error {
 			load = append(load, loadRow(name, s, ratio))
 		}
 	}
-	tables := [][][]string{load}
+	var tables [][][]string
+	if len(load) > 1 {
+		tables = append(tables, load)
+	}
 	if len(mem) > 1 {
 		tables = append(tables, mem)
 	}
