@@ -50,8 +50,8 @@ const (
 	mega = 1000 * 1000
 )
 
-// resp builds a RESP scenario named after its parameters.
-func resp(cmd string, clients, pipe, value, keys int, quick bool) Scenario {
+// respScenario builds a RESP scenario named after its parameters.
+func respScenario(cmd string, clients, pipe, value, keys int, quick bool) Scenario {
 	name := fmt.Sprintf("resp %s c%d p%d", cmd, clients, pipe)
 	if value != 16 {
 		name += " v" + sizeName(value)
@@ -76,14 +76,14 @@ func FullScenarios() []Scenario {
 		for _, c := range []int{1, 50} {
 			for _, p := range []int{1, 16} {
 				quick := (cmd == "GET" && c == 50 && p == 16) || (cmd == "SET" && c == 50 && p == 1)
-				out = append(out, resp(cmd, c, p, 16, keys, quick))
+				out = append(out, respScenario(cmd, c, p, 16, keys, quick))
 			}
 		}
 	}
 	out = append(out,
-		resp("GET", 50, 16, 16, kilo, false),
-		resp("SET", 50, 16, 1024, 100*kilo, false),
-		resp("SET", 50, 16, 64*1024, kilo, false),
+		respScenario("GET", 50, 16, 16, kilo, false),
+		respScenario("SET", 50, 16, 1024, 100*kilo, false),
+		respScenario("SET", 50, 16, 64*1024, kilo, false),
 	)
 	d := 4 * time.Second
 	out = append(out,
