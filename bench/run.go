@@ -15,7 +15,7 @@ import (
 // Options configures Run. The zero value runs the full matrix, three
 // rounds, against a memshard it builds and a redis-server it starts.
 type Options struct {
-	Rounds      int           // rounds per scenario; 0 means 3 (1 with Quick)
+	Rounds      int           // rounds per scenario; 0 means 3 (2 with Quick)
 	Quick       bool          // the one-minute subset with short rounds
 	Only        string        // regular expression on scenario names
 	Warmup      time.Duration // load before the first scenario; 0 means 3s (1s with Quick)
@@ -38,7 +38,7 @@ func (o *Options) setDefaults() {
 	if o.Rounds <= 0 {
 		o.Rounds = 3
 		if o.Quick {
-			o.Rounds = 1
+			o.Rounds = 2
 		}
 	}
 	if o.Warmup <= 0 {

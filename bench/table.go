@@ -14,8 +14,8 @@ const Dash = "—"
 // Markdown tables when markdown is set: throughput and latency first, then
 // memory per key.
 func WriteTable(w io.Writer, rep *Report, markdown bool) error {
-	load := [][]string{{"scenario", "system", "median ops/s", "min", "max", "p50", "p99", "p99.9", "ratio"}}
-	mem := [][]string{{"scenario", "system", "keys", "RSS/key", "used_memory/key", "load ops/s", "ratio"}}
+	load := [][]string{{"scenario", "system", "median ops/s", "min", "max", "p50", "p99", "p99.9", "ratio", "note"}}
+	mem := [][]string{{"scenario", "system", "keys", "RSS/key", "used_memory/key", "load ops/s", "ratio", "note"}}
 	for _, r := range rep.Results {
 		for i, s := range r.Systems {
 			name, ratio := r.Scenario.Name, ""
@@ -61,14 +61,14 @@ func loadRow(name string, s Summary, ratio string) []string {
 		if why == "" {
 			why = "not run"
 		}
-		return []string{name, s.System, Dash + " (" + why + ")", "", "", "", "", "", ratio}
+		return []string{name, s.System, Dash, "", "", "", "", "", ratio, why}
 	}
-	errs := ""
+	note := ""
 	if s.Errors > 0 {
-		errs = fmt.Sprintf(" (%d errors)", s.Errors)
+		note = fmt.Sprintf("%d error replies", s.Errors)
 	}
-	return []string{name, s.System, FormatRate(s.Median) + errs, FormatRate(s.Min), FormatRate(s.Max),
-		FormatMicros(s.P50us), FormatMicros(s.P99us), FormatMicros(s.P999us), ratio}
+	return []string{name, s.System, FormatRate(s.Median), FormatRate(s.Min), FormatRate(s.Max),
+		FormatMicros(s.P50us), FormatMicros(s.P99us), FormatMicros(s.P999us), ratio, note}
 }
 
 func memoryRow(name string, s Summary, ratio string) []string {
@@ -78,10 +78,10 @@ func memoryRow(name string, s Summary, ratio string) []string {
 		if why == "" {
 			why = "not run"
 		}
-		return []string{name, s.System, Dash + " (" + why + ")", "", "", "", ratio}
+		return []string{name, s.System, Dash, "", "", "", ratio, why}
 	}
 	return []string{name, s.System, countName(m.Keys), fmt.Sprintf("%.0f B", m.RSSPerKey),
-		fmt.Sprintf("%.0f B", m.UsedPerKey), FormatRate(s.Median), ratio}
+		fmt.Sprintf("%.0f B", m.UsedPerKey), FormatRate(s.Median), ratio, "RSS from " + m.RSSSource}
 }
 
 func writeAligned(w io.Writer, rows [][]string) error {
@@ -101,7 +101,7 @@ func writeMarkdown(w io.Writer, rows [][]string) error {
 			seps := make([]string, len(r))
 			for j := range seps {
 				seps[j] = "---"
-				if j >= 2 {
+				if j >= 2 && j < len(r)-1 {
 					seps[j] = "---:"
 				}
 			}

@@ -59,7 +59,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	tg := targets{}
 	var opts bench.Options
 	fs.BoolVar(&opts.Quick, "quick", false, "about one minute: a few scenarios, short rounds")
-	fs.IntVar(&opts.Rounds, "rounds", 0, "rounds per scenario (default 3, 1 with --quick)")
+	fs.IntVar(&opts.Rounds, "rounds", 0, "rounds per scenario (default 3, 2 with --quick)")
 	fs.StringVar(&opts.Only, "only", "", "run only the scenarios whose name matches this regexp")
 	fs.DurationVar(&opts.Warmup, "warmup", 0, "warm-up load before the first scenario (default 3s, 1s with --quick)")
 	fs.StringVar(&opts.MemshardBin, "memshard-bin", "", "memshard binary (default: go build ./cmd/memshard)")
