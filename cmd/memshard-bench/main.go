@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -79,7 +80,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	if a := tg["redis"]; a != "" {
 		opts.RedisAddr = a
 	}
-	opts.Command = argv
+	opts.Command = append([]string{filepath.Base(argv[0])}, argv[1:]...)
 	opts.Log, opts.Progress = stderr, stderr
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
