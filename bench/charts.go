@@ -77,9 +77,9 @@ func ratioChart(rep *Report) *chart {
 		if r.Scenario.Protocol == ProtoMemory || r.Ratio <= 0 {
 			continue
 		}
-		series := "better"
+		series := seriesFaster
 		if r.Ratio < 1 {
-			series = "worse"
+			series = seriesSlower
 		}
 		label := r.Scenario.Name
 		if r.Baseline != "redis" {

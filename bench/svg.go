@@ -47,12 +47,18 @@ const (
 	fontStyle = `font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12"`
 )
 
+// The ratio chart's two series.
+const (
+	seriesFaster = "memshard faster"
+	seriesSlower = "memshard slower"
+)
+
 var seriesColor = map[string]string{
-	"memshard": "#2b6cb0",
-	"redis":    "#c53030",
-	"webdis":   "#dd6b20",
-	"better":   "#2f855a",
-	"worse":    "#c05621",
+	"memshard":   "#2b6cb0",
+	"redis":      "#c53030",
+	"webdis":     "#dd6b20",
+	seriesFaster: "#2f855a",
+	seriesSlower: "#c05621",
 }
 
 func colorOf(series string) string {

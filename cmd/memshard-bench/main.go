@@ -70,6 +70,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	fs.Var(tg, "target", "a running server, memshard=host:port (RESP), memshard-http=host:port or redis=host:port")
 	out := fs.String("out", "bench-results", "directory for report.json, report.html, ratio.svg and table.md")
 	list := fs.Bool("list", false, "list the scenarios and exit")
+	from := fs.String("from", "", "run nothing: rewrite the table and the files of --out from this report.json")
 	if err := fs.Parse(argv[1:]); err != nil {
 		return 2
 	}
@@ -83,9 +84,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	opts.Command = append([]string{filepath.Base(argv[0])}, argv[1:]...)
 	opts.Log, opts.Progress = stderr, stderr
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	rep, err := bench.Run(ctx, opts)
+	rep, err := report(opts, *from)
 	if err != nil {
 		fmt.Fprintln(stderr, "memshard-bench:", err)
 		return 1
@@ -99,6 +98,21 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "\nwrote", strings.Join(paths, ", "))
 	return 0
+}
+
+// report runs the benchmark, or reads an earlier run's report.json.
+func report(opts bench.Options, from string) (*bench.Report, error) {
+	if from != "" {
+		f, err := os.Open(from)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return bench.ReadJSON(f)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return bench.Run(ctx, opts)
 }
 
 func listScenarios(w io.Writer, opts bench.Options) int {
