@@ -198,3 +198,79 @@ func TestRedisServerSideBySide(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Cancelling the context ends a timed run at once, clients blocked on a
+// reply included.
+func TestCancelStopsALongRun(t *testing.T) {
+	ra, ha := startMemshard(t)
+	for _, sc := range []Scenario{tiny(ProtoRESP, "GET", 4, 16, 0), tiny(ProtoWS, "SET", 2, 4, 0)} {
+		sc.Duration = time.Hour
+		dial := respDialer(ra, sc)
+		if sc.Protocol == ProtoWS {
+			dial = wsDialer(ha, sc)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		run, err := runLoad(ctx, sc, dial)
+		if err == nil {
+			t.Fatalf("%s: a cancelled run reports no error", sc.Name)
+		}
+		if run.Ops == 0 {
+			t.Logf("%s: no operation finished before the cancel", sc.Name)
+		}
+	}
+}
+
+// With webdis installed, the HTTP load speaks its URL form.
+func TestWebdis(t *testing.T) {
+	for _, bin := range []string{"redis-server", "webdis"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("%s is not installed (apt-get install -y %s)", bin, bin)
+		}
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	rs, err := StartRedis(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Stop()
+	ws, err := StartWebdis(ctx, dir, rs.RESPAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Stop()
+	for _, cmd := range []string{"SET", "GET", "INCR"} {
+		sc := tiny(ProtoHTTP, cmd, 2, 1, 60)
+		checkCounts(t, sc, httpDialer(ws.HTTPAddr, sc, true))
+	}
+	if n, err := respDo(ctx, rs.RESPAddr, "DBSIZE"); err != nil || n == ":0" {
+		t.Fatalf("nothing reached Redis through Webdis: %q %v", n, err)
+	}
+}
+
+// A memory scenario restarts a server it manages, so that it measures
+// from a fresh process, and reads VmRSS.
+func TestMemoryOnManagedRedis(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("redis-server is not installed (apt-get install -y redis-server)")
+	}
+	ctx := context.Background()
+	srv, err := StartRedis(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	pid := srv.PID()
+	sc := Scenario{Name: "memory", Protocol: ProtoMemory, Command: "SET", Clients: 2, Pipeline: 100, ValueSize: 32, KeySpace: 5000}
+	m, err := measureMemory(ctx, srv, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.PID() == pid || m.RSSSource != "VmRSS" || m.Keys != 5000 || m.UsedAfter <= m.UsedBefore || m.RSSBefore <= 0 {
+		t.Fatalf("pid %d→%d %+v", pid, srv.PID(), m)
+	}
+	if n, err := respDo(ctx, srv.RESPAddr, "DBSIZE"); err != nil || n != ":5000" {
+		t.Fatalf("DBSIZE %q %v", n, err)
+	}
+}

@@ -43,6 +43,10 @@ type batcher interface {
 	close() error
 }
 
+// interrupter is a batcher whose blocked batch can be ended from another
+// goroutine; the others watch the context themselves.
+type interrupter interface{ interrupt() }
+
 // keyGen draws key numbers uniformly from the key space.
 type keyGen struct {
 	rng   *rand.Rand
@@ -80,6 +84,15 @@ func runLoad(ctx context.Context, sc Scenario, dial dialFunc) (Sample, error) {
 		hist      *hdrhistogram.Histogram
 		err       error
 	}
+	// Cancelling ctx unblocks clients waiting on a reply that will not come.
+	stop := context.AfterFunc(ctx, func() {
+		for _, b := range bs {
+			if in, ok := b.(interrupter); ok {
+				in.interrupt()
+			}
+		}
+	})
+	defer stop()
 	results := make([]result, len(bs))
 	var wg sync.WaitGroup
 	start := time.Now()

@@ -188,6 +188,8 @@ func readReplies(r *bufio.Reader, n int) (int, error) {
 
 func (c *respClient) close() error { return c.conn.Close() }
 
+func (c *respClient) interrupt() { c.conn.SetDeadline(time.Now()) }
+
 // respDo sends one command and returns its reply's raw bytes up to the
 // first line end and the bulk body if any: enough for PING, FLUSHALL and
 // INFO.

@@ -112,6 +112,8 @@ func report(opts bench.Options, from string) (*bench.Report, error) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal the run stops cleanly; a second one kills.
+	context.AfterFunc(ctx, stop)
 	return bench.Run(ctx, opts)
 }
 
