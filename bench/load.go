@@ -120,6 +120,10 @@ func runLoad(ctx context.Context, sc Scenario, dial dialFunc) (Sample, error) {
 		run.Hist.Merge(r.hist)
 		errs = append(errs, r.err)
 	}
+	if err := ctx.Err(); err != nil {
+		// The clients' errors are only the echo of the cancel.
+		return run, err
+	}
 	return run, errors.Join(errs...)
 }
 

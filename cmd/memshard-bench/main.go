@@ -85,6 +85,10 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	opts.Log, opts.Progress = stderr, stderr
 
 	rep, err := report(opts, *from)
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "\nmemshard-bench: interrupted; every server it started is stopped")
+		return 130
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "memshard-bench:", err)
 		return 1
