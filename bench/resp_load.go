@@ -121,13 +121,32 @@ func readHeader(r *bufio.Reader) (kind byte, n int64, err error) {
 	case '+', '-', ':', '_', ',', '#', '(':
 		return kind, 0, nil
 	case '$', '*', '%', '~', '>', '!', '=', '|':
-		n, err = strconv.ParseInt(string(line[1:len(line)-2]), 10, 64)
-		if err != nil || n < -1 {
+		n, ok := parseLength(line[1 : len(line)-2])
+		if !ok {
 			return 0, 0, fmt.Errorf("%w: bad length %q", ErrProtocol, line)
 		}
 		return kind, n, nil
 	}
 	return 0, 0, fmt.Errorf("%w: type %q", ErrProtocol, kind)
+}
+
+// parseLength parses a RESP length: -1 or a decimal of at most 18 digits,
+// without allocating.
+func parseLength(b []byte) (int64, bool) {
+	if len(b) == 2 && b[0] == '-' && b[1] == '1' {
+		return -1, true
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // respClient is one pipelined RESP connection.

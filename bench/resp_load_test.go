@@ -88,7 +88,7 @@ func TestReadReplyTruncatedAndMalformed(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"?what\r\n", "$abc\r\n", "*-5\r\n", "+OK\n"} {
+	for _, bad := range []string{"?what\r\n", "$abc\r\n", "*-5\r\n", "+OK\n", "$1234567890123456789\r\n", "$\r\n", "*1x\r\n"} {
 		_, err := ReadReply(bufio.NewReader(strings.NewReader(bad)))
 		if !errors.Is(err, ErrProtocol) {
 			t.Errorf("%q: %v, want ErrProtocol", bad, err)
