@@ -274,3 +274,20 @@ func TestMemoryOnManagedRedis(t *testing.T) {
 		t.Fatalf("DBSIZE %q %v", n, err)
 	}
 }
+
+// A server that cannot start, or exits at once, is an error naming it,
+// not a hang.
+func TestStartFailures(t *testing.T) {
+	ctx := context.Background()
+	if _, err := StartMemshard(ctx, filepath.Join(t.TempDir(), "no-such-binary"), t.TempDir()); err == nil {
+		t.Fatal("a missing binary started")
+	}
+	falseBin, err := exec.LookPath("false")
+	if err != nil {
+		t.Skip("no false(1) here")
+	}
+	_, err = StartMemshard(ctx, falseBin, t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "memshard did not start") {
+		t.Fatalf("a server that exits: %v", err)
+	}
+}

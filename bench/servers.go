@@ -70,8 +70,38 @@ func BuildMemshard(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
+// startAttempts is how many times a server is started on fresh free ports:
+// another process may take a port between FreePort and the server's bind.
+const startAttempts = 3
+
+func retryStart(ctx context.Context, start func() (*Server, error)) (*Server, error) {
+	var err error
+	for range startAttempts {
+		var s *Server
+		if s, err = start(); err == nil || ctx.Err() != nil {
+			return s, err
+		}
+	}
+	return nil, err
+}
+
 // StartMemshard runs bin on two free loopback ports without persistence.
 func StartMemshard(ctx context.Context, bin, dir string) (*Server, error) {
+	return retryStart(ctx, func() (*Server, error) { return startMemshardOnce(ctx, bin, dir) })
+}
+
+// StartRedis runs redis-server on a free loopback port without persistence.
+func StartRedis(ctx context.Context, dir string) (*Server, error) {
+	return retryStart(ctx, func() (*Server, error) { return startRedisOnce(ctx, dir) })
+}
+
+// StartWebdis runs webdis on a free loopback port in front of the Redis
+// at redisAddr.
+func StartWebdis(ctx context.Context, dir, redisAddr string) (*Server, error) {
+	return retryStart(ctx, func() (*Server, error) { return startWebdisOnce(ctx, dir, redisAddr) })
+}
+
+func startMemshardOnce(ctx context.Context, bin, dir string) (*Server, error) {
 	rp, err := FreePort()
 	if err != nil {
 		return nil, err
@@ -84,11 +114,10 @@ func StartMemshard(ctx context.Context, bin, dir string) (*Server, error) {
 		logPath: filepath.Join(dir, "memshard.log"),
 		argv: []string{bin, "--appendonly", "no", "--resp-addr", loopback(rp), "--http-addr", loopback(hp),
 			"--log-level", "warn", "--dir", filepath.Join(dir, "memshard-data")}}
-	return s, s.start(ctx)
+	return s.started(ctx)
 }
 
-// StartRedis runs redis-server on a free loopback port without persistence.
-func StartRedis(ctx context.Context, dir string) (*Server, error) {
+func startRedisOnce(ctx context.Context, dir string) (*Server, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
@@ -96,7 +125,7 @@ func StartRedis(ctx context.Context, dir string) (*Server, error) {
 	s := &Server{Name: "redis", RESPAddr: loopback(port), logPath: filepath.Join(dir, "redis.log"),
 		argv: []string{"redis-server", "--save", "", "--appendonly", "no", "--port", strconv.Itoa(port),
 			"--bind", "127.0.0.1", "--dir", dir}}
-	return s, s.start(ctx)
+	return s.started(ctx)
 }
 
 // webdisConfig is the JSON file webdis reads.
@@ -113,9 +142,7 @@ type webdisConfig struct {
 	Logfile   string `json:"logfile"`
 }
 
-// StartWebdis runs webdis on a free loopback port in front of the Redis
-// at redisAddr.
-func StartWebdis(ctx context.Context, dir, redisAddr string) (*Server, error) {
+func startWebdisOnce(ctx context.Context, dir, redisAddr string) (*Server, error) {
 	host, ps, err := net.SplitHostPort(redisAddr)
 	if err != nil {
 		return nil, err
@@ -137,7 +164,15 @@ func StartWebdis(ctx context.Context, dir, redisAddr string) (*Server, error) {
 	}
 	s := &Server{Name: "webdis", HTTPAddr: loopback(port), logPath: filepath.Join(dir, "webdis.stdout"),
 		argv: []string{"webdis", path}}
-	return s, s.start(ctx)
+	return s.started(ctx)
+}
+
+// started starts s and returns it, or nil and the reason it did not start.
+func (s *Server) started(ctx context.Context) (*Server, error) {
+	if err := s.start(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 func (s *Server) start(ctx context.Context) error {
