@@ -31,7 +31,7 @@ type Options struct {
 	Scenarios    []Scenario
 	Command      []string  // the command line, for the report
 	Log          io.Writer // notes as the run goes; nil discards
-	Progress     io.Writer // progress bar; nil shows none
+	Progress     io.Writer // progress bar; nil shows none, and Log gets a line per scenario
 }
 
 func (o *Options) setDefaults() {
@@ -100,7 +100,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err := e.warmup(ctx); err != nil {
 		return nil, fmt.Errorf("warm-up: %w", err)
 	}
-	for _, sc := range scs {
+	for i, sc := range scs {
+		if opts.Progress == nil {
+			fmt.Fprintf(opts.Log, "[%d/%d] %s\n", i+1, len(scs), sc.Name)
+		}
 		res, err := e.scenario(ctx, sc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", sc.Name, err)

@@ -82,7 +82,10 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		opts.RedisAddr = a
 	}
 	opts.Command = append([]string{filepath.Base(argv[0])}, argv[1:]...)
-	opts.Log, opts.Progress = stderr, stderr
+	opts.Log = stderr
+	if isTerminal(stderr) {
+		opts.Progress = stderr
+	}
 
 	rep, err := report(opts, *from)
 	if errors.Is(err, context.Canceled) {
@@ -119,6 +122,17 @@ func report(opts bench.Options, from string) (*bench.Report, error) {
 	// After the first signal the run stops cleanly; a second one kills.
 	context.AfterFunc(ctx, stop)
 	return bench.Run(ctx, opts)
+}
+
+// isTerminal reports whether w is a character device: a progress bar
+// redrawn in a log file is noise.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func listScenarios(w io.Writer, opts bench.Options) int {
