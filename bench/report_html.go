@@ -9,7 +9,11 @@ import (
 
 // htmlPage is the self-contained report: styles inline, charts as inline
 // SVG, no script and nothing fetched, so it opens offline.
-var htmlPage = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
+	// num reports whether column j of a row of n cells holds a figure:
+	// all but the scenario, the system and the closing note.
+	"num": func(j, n int) bool { return j >= 2 && j < n-1 },
+}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -36,7 +40,7 @@ figure { margin: 1.5em 0; }
 </table>
 {{range .Rep.Notes}}<p><em>{{.}}</em></p>{{end}}
 {{range .Tables}}<table>
-{{range $i, $row := .}}<tr>{{range $j, $c := $row}}{{if eq $i 0}}<th{{if ge $j 2}} class="n"{{end}}>{{$c}}</th>{{else}}<td{{if ge $j 2}} class="n"{{end}}>{{$c}}</td>{{end}}{{end}}</tr>
+{{range $i, $row := .}}<tr>{{range $j, $c := $row}}{{if eq $i 0}}<th{{if num $j (len $row)}} class="n"{{end}}>{{$c}}</th>{{else}}<td{{if num $j (len $row)}} class="n"{{end}}>{{$c}}</td>{{end}}{{end}}</tr>
 {{end}}</table>
 {{end}}
 {{range .Charts}}<figure>{{.}}</figure>
