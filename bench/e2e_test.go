@@ -90,8 +90,7 @@ func TestEndToEndErrorRepliesCounted(t *testing.T) {
 	ra, _ := startMemshard(t)
 	sc := tiny(ProtoRESP, "SET", 1, 4, 10)
 	checkCounts(t, sc, respDialer(ra, sc))
-	// INCR on the 'c' keys works; point it at the 'k' keys, which hold
-	// letters, by loading them under the INCR prefix first.
+	// A counter key holding letters makes every INCR an error reply.
 	if _, err := respDo(context.Background(), ra, "SET", string(AppendKey(nil, 'c', 0)), "abc"); err != nil {
 		t.Fatal(err)
 	}
