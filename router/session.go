@@ -182,7 +182,7 @@ func (s *Session) prepare(args [][]byte, out *shard.Reply) *Command {
 		return nil
 	}
 	if s.multi && c.Flags&FlagNoMulti == 0 {
-		s.queued = append(s.queued, copyArgs(args))
+		s.queued = append(s.queued, CopyArgs(args))
 		s.queuedLocal = append(s.queuedLocal, nil)
 		*out = shard.Queued()
 		return nil
@@ -464,7 +464,9 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-func copyArgs(args [][]byte) [][]byte {
+// CopyArgs copies an argument vector into one fresh allocation, so that it
+// no longer aliases the caller's buffers.
+func CopyArgs(args [][]byte) [][]byte {
 	n := 0
 	for _, a := range args {
 		n += len(a)

@@ -266,7 +266,7 @@ func (s *Session) QueueLocal(args [][]byte, fn LocalFunc) shard.Reply {
 	if !s.multi {
 		return errExecNoMulti
 	}
-	s.queued = append(s.queued, copyArgs(args))
+	s.queued = append(s.queued, CopyArgs(args))
 	s.queuedLocal = append(s.queuedLocal, fn)
 	return shard.Queued()
 }
@@ -292,7 +292,7 @@ func (s *Session) watchedOn(sh int) [][]byte {
 }
 
 func (s *Session) addWatch(ctx context.Context, keys [][]byte) {
-	keys = copyArgs(keys)
+	keys = CopyArgs(keys)
 	mark := make([]bool, len(s.batches))
 	for _, k := range keys {
 		mark[s.r.ShardOf(k)] = true

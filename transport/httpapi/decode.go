@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"sync"
+
+	"github.com/memshard/memshard/router"
 )
 
 // Request body errors; each is sent to the client as a 400 {"error": ...}.
@@ -30,7 +32,7 @@ func DecodeCommand(body []byte) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cloneArgs(args), nil
+	return router.CopyArgs(args), nil
 }
 
 // DecodePipeline decodes a JSON array of command arrays, the body of
@@ -45,7 +47,7 @@ func DecodePipeline(body []byte) ([][][]byte, error) {
 	}
 	out := make([][][]byte, len(cmds))
 	for i, args := range cmds {
-		out[i] = cloneArgs(args)
+		out[i] = router.CopyArgs(args)
 	}
 	return out, nil
 }
@@ -58,21 +60,6 @@ func getDecoder() *decoder { return decoders.Get().(*decoder) }
 func putDecoder(d *decoder) {
 	d.release()
 	decoders.Put(d)
-}
-
-// cloneArgs copies args into one fresh allocation.
-func cloneArgs(args [][]byte) [][]byte {
-	n := 0
-	for _, a := range args {
-		n += len(a)
-	}
-	buf := make([]byte, 0, n)
-	out := make([][]byte, len(args))
-	for i, a := range args {
-		buf = append(buf, a...)
-		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
-	}
-	return out
 }
 
 // DecodeQuery decodes the MemFast body {"query": "..."}; other fields are
