@@ -38,7 +38,8 @@ type Session struct {
 	watch       *shard.Watch
 	watched     [][]byte
 
-	st sessionStats
+	st   sessionStats
+	pend pending // a pipeline between Start and Finish
 }
 
 // slot is how one command of a pipeline gets its reply.
@@ -90,7 +91,18 @@ func (s *Session) Do(ctx context.Context, args [][]byte) shard.Reply {
 // precedes them completes first, so a client always observes its own
 // commands in order.
 func (s *Session) Exec(ctx context.Context, cmds [][][]byte) []shard.Reply {
-	start := time.Since(epoch)
+	s.Start(cmds)
+	return s.Finish(ctx, cmds)
+}
+
+// Start begins running a pipeline: it plans the commands up to the first
+// barrier and sends their batches to the shards without waiting. Finish
+// completes it. Between the two the caller may start other sessions'
+// pipelines, so one goroutine keeps many clients' batches in flight (an
+// event loop) and the shards receive them in one wake-up. Finish must get
+// the same, unchanged, cmds.
+func (s *Session) Start(cmds [][][]byte) {
+	s.pend = pending{start: time.Since(epoch), started: true}
 	s.st.ids = s.st.ids[:0]
 	for _, b := range s.batches {
 		b.Arena = b.Arena[:0]
@@ -98,18 +110,40 @@ func (s *Session) Exec(ctx context.Context, cmds [][][]byte) []shard.Reply {
 	s.scratch.Arena = s.scratch.Arena[:0]
 	clear(s.replies)
 	s.replies = slices.Grow(s.replies[:0], len(cmds))
-	for i := 0; i < len(cmds); {
-		i = s.segment(ctx, cmds, i)
+	s.pend.next, s.pend.sent = s.planSegment(cmds, 0)
+}
+
+// Finish waits for the batches Start sent, runs the rest of the pipeline
+// (barriers included) and returns one reply per command, valid until the
+// session's next call. Finish without Start returns nothing.
+func (s *Session) Finish(ctx context.Context, cmds [][][]byte) []shard.Reply {
+	if !s.pend.started {
+		return nil
 	}
-	s.account(start, s.replies, -1)
+	p := s.pend
+	s.pend = pending{}
+	i := s.complete(ctx, cmds, p.next, p.sent)
+	for i < len(cmds) {
+		next, sent := s.planSegment(cmds, i)
+		i = s.complete(ctx, cmds, next, sent)
+	}
+	s.account(p.start, s.replies, -1)
 	return s.replies
 }
 
-// segment plans commands from cmds[i] up to the next barrier, runs them,
-// then runs the barrier, and returns the index after what it ran. Each
-// command's reply is written in place into s.replies (grown by Exec, so
-// the pointers stay valid).
-func (s *Session) segment(ctx context.Context, cmds [][][]byte, i int) int {
+// pending is a pipeline between Start and Finish.
+type pending struct {
+	next    int // the barrier ending the first segment, or len(cmds)
+	sent    int // batches in flight
+	start   time.Duration
+	started bool
+}
+
+// planSegment plans commands from cmds[i] up to the next barrier and sends their
+// batches. It returns the barrier's index (len(cmds) when there is none)
+// and how many batches it sent. Each command's reply is written in place
+// into s.replies (grown by Start, so the pointers stay valid).
+func (s *Session) planSegment(cmds [][][]byte, i int) (next, sent int) {
 	s.resetOps()
 	for ; i < len(cmds); i++ {
 		args := cmds[i]
@@ -125,7 +159,13 @@ func (s *Session) segment(ctx context.Context, cmds [][][]byte, i int) int {
 		}
 		s.plan(c, args, int32(idx))
 	}
-	s.dispatch(ctx)
+	return i, s.send()
+}
+
+// complete waits for a segment's batches, merges its replies, runs the
+// barrier at cmds[i] if there is one, and returns the index after it.
+func (s *Session) complete(ctx context.Context, cmds [][][]byte, i, sent int) int {
+	s.wait(ctx, sent)
 	for j := range s.slots {
 		sl := &s.slots[j]
 		s.merge(sl, &s.replies[sl.idx])
@@ -297,6 +337,12 @@ func (s *Session) keyShard() []int32 { return s.keySh }
 
 // dispatch sends every non-empty batch to its shard and waits for all.
 func (s *Session) dispatch(ctx context.Context) {
+	s.wait(ctx, s.send())
+}
+
+// send sends every non-empty batch to its shard and returns how many it
+// sent; a stopped shard's batch fails in place.
+func (s *Session) send() int {
 	sent := 0
 	for sh, b := range s.batches {
 		if len(b.Ops) == 0 {
@@ -308,7 +354,7 @@ func (s *Session) dispatch(ctx context.Context) {
 		}
 		sent++
 	}
-	s.wait(ctx, sent)
+	return sent
 }
 
 // wait receives n completed batches. If ctx ends first, the session's

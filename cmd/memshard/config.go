@@ -69,6 +69,8 @@ type Config struct {
 	LogLevel zerolog.Level
 	// LogFormat is "console" or "json".
 	LogFormat string
+	// PprofAddr serves Go's profiling handlers; empty disables them.
+	PprofAddr string
 	// ConfigFile is the config file that was read, if any.
 	ConfigFile string
 

@@ -120,6 +120,22 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	prof, err := startPprof(cfg.PprofAddr, log)
+	if err != nil {
+		log.Error().Err(err).Str("pprof_addr", cfg.PprofAddr).Msg("cannot start the profiling listener")
+		if web != nil {
+			web.Close()
+		}
+		for _, srv := range servers {
+			srv.Close()
+		}
+		db.Close()
+		return 1
+	}
+	if prof != nil {
+		defer prof.Close()
+	}
+
 	logReady(log, cfg, db, web, servers, start)
 
 	<-ctx.Done()
