@@ -28,6 +28,9 @@ type respConfig struct {
 	MaxClients int
 	// Timeout closes RESP connections idle that long; 0: never.
 	Timeout time.Duration
+	// RESPEventLoops is how many epoll loops serve plain-TCP RESP
+	// connections (Linux); 0 one per core, -1 a goroutine per connection.
+	RESPEventLoops int
 }
 
 func defaultRESPConfig() respConfig {
@@ -74,6 +77,14 @@ var respOptions = []option{
 			return errors.New("must be a whole number of seconds >= 0")
 		}
 		c.Timeout = time.Duration(n) * time.Second
+		return nil
+	}},
+	{"resp-event-loops", "n", "0", "epoll event loops serving plain-TCP RESP connections (Linux); 0 one per core, -1 a goroutine per connection", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < -1 || n > 1024 {
+			return errors.New("must be a whole number from -1 to 1024")
+		}
+		c.RESPEventLoops = n
 		return nil
 	}},
 }

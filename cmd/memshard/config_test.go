@@ -145,6 +145,8 @@ func TestEnvNames(t *testing.T) {
 		"client-query-buffer-limit": "MEMSHARD_CLIENT_QUERY_BUFFER_LIMIT",
 		"maxclients":                "MEMSHARD_MAXCLIENTS",
 		"timeout":                   "MEMSHARD_TIMEOUT",
+		"resp-event-loops":          "MEMSHARD_RESP_EVENT_LOOPS",
+		"pprof-addr":                "MEMSHARD_PPROF_ADDR",
 
 		"http-max-body":     "MEMSHARD_HTTP_MAX_BODY",
 		"ws-max-message":    "MEMSHARD_WS_MAX_MESSAGE",

@@ -213,6 +213,7 @@ func startRESP(cfg Config, db *memshard.DB, log zerolog.Logger) ([]*resp.Server,
 		rc.MaxQueryBuf = int(cfg.ClientQueryBufferLimit)
 		rc.MaxClients = cfg.MaxClients
 		rc.IdleTimeout = cfg.Timeout
+		rc.EventLoops = cfg.RESPEventLoops
 		rc.Logger = log.With().Str("component", "resp").Logger()
 		srv := resp.New(db.Router(), rc)
 		if _, err := srv.Start(); err != nil {

@@ -118,9 +118,9 @@ func clientLine(b []byte, c *conn, now time.Time) []byte {
 	b = append(b, "id="...)
 	b = strconv.AppendInt(b, c.id, 10)
 	b = append(b, " addr="...)
-	b = append(b, addrString(c.nc.RemoteAddr())...)
+	b = append(b, addrString(c.raddr)...)
 	b = append(b, " laddr="...)
-	b = append(b, addrString(c.nc.LocalAddr())...)
+	b = append(b, addrString(c.laddr)...)
 	b = append(b, " fd=-1 name="...)
 	b = append(b, loadString(&in.name)...)
 	b = append(b, " age="...)
@@ -249,7 +249,7 @@ func cmdClientKill(c *conn, args [][]byte) {
 	if len(args) == 3 { // old form
 		addr := string(args[2])
 		for _, o := range c.s.snapshot() {
-			if addrString(o.nc.RemoteAddr()) == addr {
+			if addrString(o.raddr) == addr {
 				c.kill(o)
 				c.reply(shard.OK())
 				return
@@ -268,8 +268,8 @@ func cmdClientKill(c *conn, args [][]byte) {
 		for _, o := range c.s.snapshot() {
 			switch {
 			case f.id != 0 && o.id != f.id,
-				f.hasAddr && addrString(o.nc.RemoteAddr()) != f.addr,
-				f.hasLaddr && addrString(o.nc.LocalAddr()) != f.laddr,
+				f.hasAddr && addrString(o.raddr) != f.addr,
+				f.hasLaddr && addrString(o.laddr) != f.laddr,
 				f.skipMe && o == c:
 				continue
 			}
@@ -329,13 +329,23 @@ func parseKillFilter(args [][]byte) (killFilter, shard.Reply) {
 	return f, shard.Reply{}
 }
 
-// kill closes connection o: another connection at once (closing nc is safe
-// from any goroutine; its reader then fails and it cleans up), this one
-// after its reply is written.
+// kill closes connection o: another connection at once (see close), this
+// one after its reply is written.
 func (c *conn) kill(o *conn) {
 	if o == c {
 		c.closeAfter = true
 		return
 	}
-	o.nc.Close()
+	o.close()
+}
+
+// close closes the connection from any goroutine: closing nc makes its
+// reader fail and clean up; an event loop is asked to close it after the
+// commands it is running.
+func (c *conn) close() {
+	if c.lp != nil {
+		c.lp.kill(c)
+		return
+	}
+	c.nc.Close()
 }

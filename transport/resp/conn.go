@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/memshard/memshard/router"
@@ -28,7 +29,11 @@ const (
 // and CLIENT KILL close nc.
 type conn struct {
 	s        *Server
-	nc       net.Conn
+	nc       net.Conn // nil when an event loop serves the connection
+	lp       *loop    // the event loop serving it, or nil
+	fd       int      // its socket when lp is set
+	raddr    net.Addr
+	laddr    net.Addr
 	id       int64
 	sess     *router.Session
 	parser   *Parser
@@ -47,6 +52,13 @@ type conn struct {
 	closeAfter            bool     // QUIT, protocol error, CLIENT KILL of self
 	info                  connInfo // what CLIENT LIST shows other connections
 
+	// event-loop state (see loop)
+	killed  atomic.Bool // close requested by another goroutine
+	blocked bool        // the socket is full: out[woff:] waits to be written
+	woff    int
+	lastIO  time.Time // the last read, for the idle timeout
+	pend    pipeline  // a pipeline started on sess, not finished yet
+
 	capturing bool        // reply() stores into captured (see queue)
 	captured  shard.Reply // the reply of a queued connection command
 	replyErr  bool        // the last reply was an error (command statistics)
@@ -56,6 +68,9 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{
 		s:       s,
 		nc:      nc,
+		fd:      -1,
+		raddr:   nc.RemoteAddr(),
+		laddr:   nc.LocalAddr(),
 		id:      s.nextID.Add(1),
 		sess:    s.r.NewSessionFor(router.TransportRESP),
 		in:      make([]byte, readBufSize),
@@ -107,37 +122,121 @@ func (c *conn) process() bool {
 			c.handle(cmds)
 			c.publish(cmds[len(cmds)-1])
 		}
-		c.start += used
-		if perr != nil {
-			c.out = AppendError(c.out, perr.Error())
-			c.closeAfter = true
-			c.s.cfg.Logger.Debug().Int64("client", c.id).Str("error", perr.Error()).Msg("protocol error; closing")
+		more, ok := c.advance(used, need, perr)
+		if !more {
+			return ok
 		}
-		if perr == nil && !c.closeAfter && need == 0 && used > 0 && c.start < c.end {
-			// The parser stopped early so that limits changed by what just
-			// ran (AUTH, RESET) apply to the rest, as in Redis.
-			continue
-		}
-		if len(c.out) > 0 && !c.flush() {
-			return false
-		}
-		if c.closeAfter {
-			return false
-		}
-		return c.makeRoom(need)
 	}
+}
+
+// pipeline is a parsed pipeline the event loop started on the session:
+// the commands and what Parse said about the input.
+type pipeline struct {
+	cmds       [][][]byte
+	used, need int
+}
+
+// startPipeline is process for an event loop. When the input holds only
+// commands for the router it starts them on the session without waiting
+// and reports started; the loop calls finishPipeline after starting the
+// other ready connections' pipelines. Anything else runs here and now, as
+// process runs it. ok is false when the connection must close.
+func (c *conn) startPipeline(now time.Time) (started, ok bool) {
+	for {
+		cmds, used, need, perr := c.parser.Parse(c.in[c.start:c.end])
+		if len(cmds) > 0 {
+			c.lastCmd = now
+		}
+		if perr == nil && len(cmds) > 0 && c.plain(cmds) {
+			c.s.stats.commands.Add(int64(len(cmds)))
+			c.sess.Start(cmds)
+			c.pend = pipeline{cmds: cmds, used: used, need: need}
+			return true, true
+		}
+		if len(cmds) > 0 {
+			c.handle(cmds)
+			c.publish(cmds[len(cmds)-1])
+		}
+		more, ok := c.advance(used, need, perr)
+		if !more {
+			return false, ok
+		}
+	}
+}
+
+// finishPipeline completes what startPipeline started: it encodes the
+// replies, writes them, and reports whether to keep the connection.
+func (c *conn) finishPipeline() bool {
+	p := c.pend
+	c.pend = pipeline{}
+	for _, r := range c.sess.Finish(context.Background(), p.cmds) {
+		c.reply(r)
+	}
+	c.publish(p.cmds[len(p.cmds)-1])
+	more, ok := c.advance(p.used, p.need, nil)
+	if more {
+		return c.process()
+	}
+	return ok
+}
+
+// plain reports whether every command of cmds goes to the router as it is:
+// no connection command, nothing this connection must refuse.
+func (c *conn) plain(cmds [][][]byte) bool {
+	if !c.authed || c.readOnly || c.capturing {
+		return false
+	}
+	for _, args := range cmds {
+		if connCommand(args[0]) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// advance moves past what was parsed and handled: it reports a protocol
+// error, flushes the replies and makes room for more input. more says that
+// the rest of the buffer needs parsing now; otherwise ok says whether to
+// keep the connection.
+func (c *conn) advance(used, need int, perr error) (more, ok bool) {
+	c.start += used
+	if perr != nil {
+		c.out = AppendError(c.out, perr.Error())
+		c.closeAfter = true
+		c.s.cfg.Logger.Debug().Int64("client", c.id).Str("error", perr.Error()).Msg("protocol error; closing")
+	}
+	if perr == nil && !c.closeAfter && need == 0 && used > 0 && c.start < c.end {
+		// The parser stopped early so that limits changed by what just
+		// ran (AUTH, RESET) apply to the rest, as in Redis.
+		return true, true
+	}
+	if len(c.out) > 0 && !c.flush() {
+		return false, false
+	}
+	if c.closeAfter {
+		return false, false
+	}
+	return false, c.makeRoom(need)
 }
 
 // flush writes the pending replies with one write.
 func (c *conn) flush() bool {
+	if c.lp != nil {
+		return c.lp.write(c)
+	}
 	n, err := c.nc.Write(c.out)
 	c.s.stats.netOut.Add(int64(n))
+	c.resetOut()
+	return err == nil
+}
+
+// resetOut empties the reply buffer, dropping it when it grew large.
+func (c *conn) resetOut() {
 	if cap(c.out) > keepBufSize {
 		c.out = make([]byte, 0, writeBufSize)
 	} else {
 		c.out = c.out[:0]
 	}
-	return err == nil
 }
 
 // makeRoom prepares the read buffer for more input: it drops what was

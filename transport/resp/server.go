@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,10 @@ type Config struct {
 	MaxClients int
 	// IdleTimeout closes a connection idle that long (timeout); 0: never.
 	IdleTimeout time.Duration
+	// EventLoops is how many epoll event loops serve plain-TCP connections
+	// on Linux: 0 means one per core (GOMAXPROCS); a negative number, and
+	// TLS or another system, give each connection a goroutine instead.
+	EventLoops int
 	// Logger receives the server's logs.
 	Logger zerolog.Logger
 }
@@ -84,6 +89,10 @@ type Server struct {
 	stats    serverStats
 	liveCfg  liveConfig // what CONFIG SET may change
 	stopOnce sync.Once
+
+	loopsOnce sync.Once
+	loops     []*loop // event loops, when they serve this server's connections
+	nextLoop  atomic.Uint32
 }
 
 type serverStats struct {
@@ -169,7 +178,9 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 func (s *Server) serve(ln net.Listener) error {
-	s.cfg.Logger.Info().Str("addr", ln.Addr().String()).Bool("tls", s.cfg.TLS != nil).Msg("RESP listening")
+	s.loopsOnce.Do(s.startLoops)
+	s.cfg.Logger.Info().Str("addr", ln.Addr().String()).Bool("tls", s.cfg.TLS != nil).
+		Int("event_loops", len(s.loops)).Msg("RESP listening")
 	var delay time.Duration
 	for {
 		nc, err := ln.Accept()
@@ -188,12 +199,62 @@ func (s *Server) serve(ln net.Listener) error {
 	}
 }
 
-// accept registers a connection and starts its goroutine, or refuses it
-// with Redis's maxclients error.
+// startLoops starts the event loops, unless the configuration or the
+// system asks for a goroutine per connection.
+func (s *Server) startLoops() {
+	n := s.cfg.EventLoops
+	if n == 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	if !loopsSupported || s.cfg.TLS != nil || n < 0 || s.closing.Load() {
+		return
+	}
+	for range n {
+		l, err := newLoop(s)
+		if err == nil {
+			err = s.group.Go(l.run)
+		}
+		if err != nil {
+			s.cfg.Logger.Warn().Err(err).Msg("cannot start an event loop; connections get goroutines")
+			for _, l := range s.loops {
+				l.shutdown()
+			}
+			s.loops = nil
+			return
+		}
+		s.loops = append(s.loops, l)
+	}
+}
+
+// handToLoop gives c to an event loop, when loops serve this server. The
+// caller holds s.mu (so Close sees c and the loop is still running).
+func (s *Server) handToLoop(c *conn) bool {
+	if len(s.loops) == 0 {
+		return false
+	}
+	fd, err := detach(c.nc)
+	if err != nil {
+		s.cfg.Logger.Warn().Err(err).Int64("client", c.id).Msg("cannot hand the connection to an event loop; it gets a goroutine")
+		return false
+	}
+	c.lp = s.loops[s.nextLoop.Add(1)%uint32(len(s.loops))]
+	c.fd, c.nc = fd, nil
+	s.conns[c] = struct{}{}
+	c.lp.add(c)
+	return true
+}
+
+// accept registers a connection and hands it to an event loop or starts
+// its goroutine, or refuses it with Redis's maxclients error.
 func (s *Server) accept(nc net.Conn) {
 	s.stats.connections.Add(1)
 	s.stats.acceptedTotal.Add(1)
 	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		nc.Close()
+		return
+	}
 	if len(s.conns) >= s.maxClients() {
 		s.mu.Unlock()
 		s.stats.rejected.Add(1)
@@ -204,6 +265,10 @@ func (s *Server) accept(nc net.Conn) {
 		return
 	}
 	c := newConn(s, nc)
+	if s.handToLoop(c) {
+		s.mu.Unlock()
+		return
+	}
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
 	if err := s.group.Go(func(<-chan struct{}) { c.serve() }); err != nil {
@@ -252,7 +317,10 @@ func (s *Server) Close() error {
 			s.ln.Close()
 		}
 		for c := range s.conns {
-			c.nc.Close() // unblocks the reader; a running batch completes first
+			c.close() // a running batch completes first
+		}
+		for _, l := range s.loops {
+			l.shutdown()
 		}
 		s.mu.Unlock()
 		s.group.Stop()
