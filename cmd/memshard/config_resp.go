@@ -29,7 +29,7 @@ type respConfig struct {
 	// Timeout closes RESP connections idle that long; 0: never.
 	Timeout time.Duration
 	// RESPEventLoops is how many epoll loops serve plain-TCP RESP
-	// connections (Linux); 0 one per core, -1 a goroutine per connection.
+	// connections (Linux); 0 one per two cores, -1 a goroutine per connection.
 	RESPEventLoops int
 }
 
@@ -79,7 +79,7 @@ var respOptions = []option{
 		c.Timeout = time.Duration(n) * time.Second
 		return nil
 	}},
-	{"resp-event-loops", "n", "0", "epoll event loops serving plain-TCP RESP connections (Linux); 0 one per core, -1 a goroutine per connection", func(c *Config, v string) error {
+	{"resp-event-loops", "n", "0", "epoll event loops serving plain-TCP RESP connections (Linux); 0 one per two cores, -1 a goroutine per connection", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < -1 || n > 1024 {
 			return errors.New("must be a whole number from -1 to 1024")

@@ -67,15 +67,20 @@ func init() {
 	} {
 		h.id = router.LocalCommand(h.name)
 		connTable[h.name] = h
+		connFirst[len(h.name)] |= 1 << (h.name[0] - 'a')
 	}
 }
 
+// connFirst[n] has bit c-'a' set when a connection command of n letters
+// starts with c: most commands are ruled out by it before the map lookup.
+var connFirst [16]uint32
+
 // connCommand returns the connection command named by name (any case), or nil.
 func connCommand(name []byte) *connCmd {
-	var buf [16]byte
-	if len(name) > len(buf) {
+	if len(name) == 0 || len(name) >= len(connFirst) || connFirst[len(name)]&(1<<(((name[0]|0x20)-'a')&31)) == 0 {
 		return nil
 	}
+	var buf [16]byte
 	return connTable[string(shard.AppendLower(buf[:0], name))]
 }
 
