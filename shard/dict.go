@@ -436,24 +436,58 @@ func (d *dict) random() int32 {
 	return c
 }
 
-// touch loads the bucket head and the first entry, key byte and value byte
-// of key's chain and returns a value derived from them. Called for every
-// command of a batch before the batch runs, it lets the CPU overlap the
-// cache misses of independent lookups instead of taking them one after
-// another (measured: 1.8x on batched GETs over 1M keys).
-func (d *dict) touch(key []byte) uint64 {
+// touchChunk is how many keys touchKeys loads per pass.
+const touchChunk = 32
+
+// touchKeys loads the bucket head, the first entry and the first key byte
+// of every key's chain and returns a value derived from them (hs[i] is
+// keys[i]'s hash, 0 when unknown). Called for the commands of a batch
+// before the batch runs, it lets the CPU overlap the cache misses of
+// independent lookups instead of taking them one after another. It goes
+// level by level — all heads, then all entries, then all slots — so that no
+// load waits on another of the same pass (measured on 1M keys: see
+// BenchmarkBatchGet).
+func (d *dict) touchKeys(keys [][]byte, hs []uint32) uint64 {
 	if d.count == 0 || d.rehashing() {
 		return 0
 	}
+	var heads [touchChunk]int32
+	var hv [touchChunk]uint32
+	var x uint64
 	tab := d.ht[0]
-	c := tab[d.hash(key)&uint32(len(tab)-1)]
-	if c == 0 {
-		return 0
-	}
-	e := d.at(c)
-	x := uint64(e.hash)
-	if b := d.mem.bytes(e.ref, int(e.klen+e.vlen)); len(b) > 0 {
-		x += uint64(b[0]) // key and value share the slot: one line for small ones
+	mask := uint32(len(tab) - 1)
+	for len(keys) > 0 {
+		n := min(len(keys), touchChunk)
+		for i, k := range keys[:n] {
+			h := hs[i]
+			if h == 0 {
+				h = uint32(maphash.Bytes(d.seed, k))
+			}
+			hv[i], heads[i] = h, tab[h&mask]
+		}
+		// The first entry, and for a key that is not first in its chain
+		// the second: the bucket's chains average under two entries.
+		for i, c := range heads[:n] {
+			if c != 0 {
+				if e := d.at(c); e.hash != hv[i] && e.next != 0 {
+					heads[i] = e.next
+				}
+			}
+		}
+		for _, c := range heads[:n] {
+			if c != 0 {
+				x += uint64(d.at(c).hash)
+			}
+		}
+		for _, c := range heads[:n] {
+			if c != 0 {
+				e := d.at(c)
+				if b := d.mem.bytes(e.ref, int(e.klen+e.vlen)); len(b) > 0 {
+					x += uint64(b[0]) // key and value share the slot: one line for small ones
+				}
+			}
+		}
+		keys, hs = keys[n:], hs[n:]
 	}
 	return x
 }

@@ -135,6 +135,8 @@ type Shard struct {
 	stopping atomic.Bool
 	tickDue  atomic.Bool
 	sink     uint64 // keeps the prefetch loads of run from being optimised away
+	touchK   [touchChunk][]byte
+	touchH   [touchChunk]uint32
 }
 
 // New returns a shard that is not running yet.
@@ -230,14 +232,7 @@ func (s *Shard) run(b *Batch, seq uint64) {
 	ks.beginBatch()
 	ks.arena = b.Arena
 	if len(b.Ops) > 1 && prefetch {
-		var x uint64
-		for i := range b.Ops {
-			if a := b.Ops[i].Args; len(a) > 1 {
-				ks.d.setHint(a[1], b.Ops[i].Hash)
-				x += ks.d.touch(a[1])
-			}
-		}
-		s.sink = x
+		s.touch(b.Ops)
 	}
 	for i := 0; i < len(b.Ops); {
 		i = s.runFrom(b, i, seq)
@@ -246,6 +241,24 @@ func (s *Shard) run(b *Batch, seq uint64) {
 	ks.arena = nil
 	ks.d.hintKey = nil // hold no pointer into the batch
 	b.Done <- b
+}
+
+// touch loads the first key of every op (see dict.touchKeys).
+func (s *Shard) touch(ops []Op) {
+	var x uint64
+	for len(ops) > 0 {
+		n := 0
+		for _, op := range ops[:min(len(ops), touchChunk)] {
+			if len(op.Args) > 1 {
+				s.touchK[n], s.touchH[n] = op.Args[1], op.Hash
+				n++
+			}
+		}
+		x += s.ks.d.touchKeys(s.touchK[:n], s.touchH[:n])
+		ops = ops[min(len(ops), touchChunk):]
+	}
+	clear(s.touchK[:])
+	s.sink = x
 }
 
 // runFrom runs b.Ops[i:] and returns len(b.Ops). A handler that panics

@@ -187,3 +187,32 @@ func TestHashHint(t *testing.T) {
 		t.Fatal("a zero hint was used")
 	}
 }
+
+// touchKeys gives the same result whether it hashes the keys itself or is
+// handed their hashes, over more keys than one pass holds, hits and misses.
+func TestTouchKeys(t *testing.T) {
+	ks := NewKeyspace(nil)
+	if x := ks.d.touchKeys([][]byte{[]byte("a")}, []uint32{0}); x != 0 {
+		t.Fatalf("empty dict touched %d", x)
+	}
+	var keys [][]byte
+	for i := range 3000 {
+		k := []byte(fmt.Sprintf("key:%d", i))
+		if i%3 != 0 {
+			ks.set(k, []byte("v"), false)
+		}
+		keys = append(keys, k)
+	}
+	for ks.d.rehashing() {
+		ks.lookup([]byte("key:1"))
+	}
+	zero := make([]uint32, len(keys))
+	hs := make([]uint32, len(keys))
+	for i, k := range keys {
+		hs[i] = uint32(maphash.Bytes(ks.d.seed, k))
+	}
+	a, b := ks.d.touchKeys(keys, zero), ks.d.touchKeys(keys, hs)
+	if a != b || a == 0 {
+		t.Fatalf("touch with own hashes %d, with given ones %d", a, b)
+	}
+}
