@@ -26,7 +26,7 @@ const (
 	kindMulti                // keys split per shard, one op per shard, replies merged
 	kindFanOut               // the same op on every shard, replies merged
 	kindLocal                // answered by the router without touching a shard
-	kindCompound             // several steps over several shards under leases (MSET, RENAME …)
+	kindCompound             // several steps over several shards under leases (MSETNX, RENAME …)
 	kindSession              // connection state: MULTI EXEC DISCARD WATCH UNWATCH
 )
 
@@ -57,6 +57,7 @@ type Command struct {
 	kind     kind
 	fn       shard.Handler // what a shard runs (single, multi, fan-out)
 	merge    merge
+	atomic   bool                                        // kindMulti: the per-shard parts apply as one step (MSET)
 	local    func(s *Session, args [][]byte) shard.Reply // kindLocal
 	compound func(x *leased, args [][]byte) shard.Reply  // kindCompound
 	single   shard.Handler                               // kindCompound: the handler when every key is on one shard

@@ -35,15 +35,6 @@ func forShards(x *leased, groups map[int][][]byte, fn func(sh int, args [][]byte
 	}
 }
 
-func msetCompound(x *leased, args [][]byte) shard.Reply {
-	rep := shard.OK()
-	forShards(x, byShard(x, "mset", args, 2), func(sh int, a [][]byte) bool {
-		rep = x.run(sh, shard.MSet, a)
-		return !rep.IsError()
-	})
-	return rep
-}
-
 func msetnxCompound(x *leased, args [][]byte) shard.Reply {
 	groups := byShard(x, "mset", args, 2)
 	var exists int64

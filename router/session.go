@@ -28,6 +28,11 @@ type Session struct {
 	replies []shard.Reply
 	scratch *shard.Batch // single ops of compound commands
 	tx      leased
+	// atomic is set when the planned batches must apply as one step across
+	// their shards (a cross-shard MSET among them): send makes them a group.
+	atomic  bool
+	group   *shard.Group
+	members []*shard.Shard
 
 	// transaction state
 	multi    bool
@@ -68,6 +73,7 @@ func (r *Router) NewSessionFor(t Transport) *Session {
 	}
 	s.scratch = &shard.Batch{Done: s.done}
 	s.tx = leased{s: s, leases: make([]*shard.Lease, n)}
+	s.group = new(shard.Group)
 	s.watch = &shard.Watch{}
 	s.attach(t)
 	return s
@@ -182,7 +188,9 @@ func (s *Session) resetOps() {
 	for _, b := range s.batches {
 		clear(b.Ops)
 		b.Ops = b.Ops[:0]
+		b.Group = nil
 	}
+	s.atomic = false
 	clear(s.slots)
 	s.slots = s.slots[:0]
 	s.parts = s.parts[:0]
@@ -331,6 +339,9 @@ func (s *Session) planMulti(sl *slot, c *Command, args [][]byte) {
 		s.parts = append(s.parts, part{int32(sh), int32(s.batches[sh].Add(c.fn, sub))})
 	}
 	sl.pn = int32(len(s.parts)) - sl.p0
+	if c.atomic && sl.pn > 1 {
+		s.atomic = true
+	}
 }
 
 func (s *Session) keyShard() []int32 { return s.keySh }
@@ -343,6 +354,9 @@ func (s *Session) dispatch(ctx context.Context) {
 // send sends every non-empty batch to its shard and returns how many it
 // sent; a stopped shard's batch fails in place.
 func (s *Session) send() int {
+	if s.atomic {
+		return s.sendGroup()
+	}
 	sent := 0
 	for sh, b := range s.batches {
 		if len(b.Ops) == 0 {
@@ -405,6 +419,7 @@ func (s *Session) abandon(err error) {
 		s.batches[i] = nb
 	}
 	s.scratch = &shard.Batch{Done: s.done}
+	s.group = new(shard.Group) // the shards may still be using the old one
 }
 
 func failBatch(b *shard.Batch) {

@@ -55,15 +55,20 @@ func addKeyCommands() {
 	single("persist", 2, w|f, shard.Persist)
 	single("type", 2, ro|f, shard.Type)
 
-	multi := func(name string, arity int, flags Flags, step int, fn shard.Handler, m merge) {
-		add(&Command{Name: name, Arity: arity, Flags: flags | FlagMultiKey, FirstKey: 1, LastKey: -1, Step: step,
-			kind: kindMulti, fn: fn, merge: m})
+	multi := func(name string, arity int, flags Flags, step int, fn shard.Handler, m merge) *Command {
+		c := &Command{Name: name, Arity: arity, Flags: flags | FlagMultiKey, FirstKey: 1, LastKey: -1, Step: step,
+			kind: kindMulti, fn: fn, merge: m}
+		add(c)
+		return c
 	}
 	multi("mget", -2, ro|f, 1, shard.MGet, mergeOrdered)
 	multi("del", -2, w, 1, shard.Del, mergeSum)
 	multi("unlink", -2, w|f, 1, shard.Del, mergeSum)
 	multi("exists", -2, ro|f, 1, shard.Exists, mergeSum)
 	multi("touch", -2, ro|f, 1, shard.Touch, mergeSum)
+	// MSET is atomic: its parts on several shards apply as one shard.Group.
+	mset := multi("mset", -3, w, 2, shard.MSet, mergeOK)
+	mset.atomic, mset.check = true, checkPairs
 }
 
 // addServerCommands registers fan-out, compound, local and session commands.
@@ -90,7 +95,6 @@ func addServerCommands() {
 		add(c)
 		return c
 	}
-	compound("mset", -3, w|FlagMultiKey, 1, -1, 2, shard.MSet, msetCompound).check = checkPairs
 	compound("msetnx", -3, w|FlagMultiKey, 1, -1, 2, shard.MSetNX, msetnxCompound).check = checkPairs
 	compound("rename", 3, w, 1, 2, 1, shard.Rename, renameCompound)
 	compound("renamenx", 3, w|f, 1, 2, 1, shard.RenameNX, renamenxCompound)

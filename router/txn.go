@@ -46,36 +46,59 @@ func (x *leased) run(sh int, fn shard.Handler, args [][]byte) shard.Reply {
 	return b.Ops[0].Reply
 }
 
-// acquire leases the shards marked in need, in ascending order, which is
-// what keeps two transactions from ever waiting on each other in a cycle.
+// acquire leases the shards marked in need. It queues every lease at once
+// under the router's order lock, so all shards see the multi-shard
+// reservations in one order and two transactions never wait on each other
+// in a cycle; then it waits for them all.
 func (x *leased) acquire(ctx context.Context, need []bool) bool {
 	x.ctx = ctx
+	r := x.s.r
+	var buf [8]pendingLease
+	sent := buf[:0]
+	many := 0
+	for _, want := range need {
+		if want {
+			many++
+		}
+	}
+	if many > 1 {
+		r.order.Lock()
+	}
+	ok := true
 	for sh, want := range need {
 		if !want {
 			continue
 		}
 		l := shard.NewLease()
-		if !x.s.r.shards[sh].Send(&shard.Batch{Lease: l}) {
-			x.release()
-			return false
+		if !r.shards[sh].Send(&shard.Batch{Lease: l}) {
+			ok = false
+			break
+		}
+		sent = append(sent, pendingLease{sh, l})
+	}
+	if many > 1 {
+		r.order.Unlock()
+	}
+	for _, p := range sent {
+		if !ok {
+			x.drop(p)
+			continue
 		}
 		select {
-		case <-l.Acquired():
-		case <-ctx.Done():
-			if !l.Cancel() {
-				<-l.Acquired()
-				if l.Held() {
-					x.leases[sh] = l
-				}
+		case <-p.l.Acquired():
+			if p.l.Held() {
+				x.leases[p.sh] = p.l
+			} else {
+				ok = false // the shard stopped
 			}
-			x.release()
-			return false
+		case <-ctx.Done():
+			ok = false
+			x.drop(p)
 		}
-		if !l.Held() {
-			x.release()
-			return false
-		}
-		x.leases[sh] = l
+	}
+	if !ok {
+		x.release()
+		return false
 	}
 	// Drawn once every shard is held: each of them has applied all its
 	// earlier writes, so the transaction's number is above theirs, and no
@@ -87,6 +110,24 @@ func (x *leased) acquire(ctx context.Context, need []bool) bool {
 		}
 	}
 	return true
+}
+
+// pendingLease is a lease sent to shard sh and not yet seen acquired.
+type pendingLease struct {
+	sh int
+	l  *shard.Lease
+}
+
+// drop gives up a lease nobody will wait for: withdrawn if still queued,
+// otherwise kept in x.leases for release.
+func (x *leased) drop(p pendingLease) {
+	if p.l.Cancel() {
+		return
+	}
+	<-p.l.Acquired()
+	if p.l.Held() {
+		x.leases[p.sh] = p.l
+	}
 }
 
 // release gives every held shard back to its mailbox.

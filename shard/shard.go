@@ -31,6 +31,7 @@ type Batch struct {
 	Arena []byte      // bulk reply bytes; Replies alias it
 	Done  chan *Batch // receives the batch when every op has run
 	Lease *Lease      // non-nil: a reservation request, not work
+	Group *Group      // non-nil: one member of an atomic multi-shard step
 	Err   bool        // set when the shard stopped before running the batch
 }
 
@@ -40,6 +41,7 @@ func (b *Batch) Reset() {
 	b.Ops = b.Ops[:0]
 	b.Arena = b.Arena[:0]
 	b.Lease = nil
+	b.Group = nil
 	b.Err = false
 }
 
@@ -137,6 +139,7 @@ type Shard struct {
 	sink     uint64 // keeps the prefetch loads of run from being optimised away
 	touchK   [touchChunk][]byte
 	touchH   [touchChunk]uint32
+	resume   chan uint64 // a Group's change number, when this shard waits in it
 }
 
 // New returns a shard that is not running yet.
@@ -151,7 +154,7 @@ func New(id int, cfg Config) *Shard {
 	if cfg.Seed != nil {
 		ks.d.seed = *cfg.Seed
 	}
-	return &Shard{id: id, ks: ks, mb: actor.NewMailbox[*Batch](), cfg: cfg}
+	return &Shard{id: id, ks: ks, mb: actor.NewMailbox[*Batch](), cfg: cfg, resume: make(chan uint64, 1)}
 }
 
 // ID is the shard's index.
@@ -217,11 +220,14 @@ func (s *Shard) Stop() {
 }
 
 func (s *Shard) handle(b *Batch) {
-	if b.Lease != nil {
+	switch {
+	case b.Lease != nil:
 		s.leased(b.Lease)
-		return
+	case b.Group != nil:
+		s.grouped(b)
+	default:
+		s.run(b, 0)
 	}
-	s.run(b, 0)
 }
 
 // run executes b and hands it back; seq is the change number of its writes
@@ -314,6 +320,9 @@ func (s *Shard) fail(b *Batch) {
 			l.acquired <- struct{}{}
 		}
 		return
+	}
+	if g := b.Group; g != nil {
+		g.Abandon()
 	}
 	for i := range b.Ops {
 		b.Ops[i].Reply = ErrShardStopped

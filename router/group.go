@@ -1,0 +1,36 @@
+package router
+
+// sendGroup sends the planned batches as one shard.Group: every shard with
+// work parks on reaching its batch until all of them have, so the batches
+// apply as one step (a cross-shard MSET is atomic without leasing its
+// shards one after another). It returns how many batches it sent.
+func (s *Session) sendGroup() int {
+	s.members = s.members[:0]
+	for sh, b := range s.batches {
+		if len(b.Ops) > 0 {
+			s.members = append(s.members, s.r.shards[sh])
+		}
+	}
+	if len(s.members) < 2 {
+		s.atomic = false
+		return s.send()
+	}
+	g := s.group
+	g.Reset(s.members)
+	sent := 0
+	s.r.order.Lock()
+	for sh, b := range s.batches {
+		if len(b.Ops) == 0 {
+			continue
+		}
+		b.Group = g
+		if !s.r.shards[sh].Send(b) {
+			failBatch(b)
+			g.Abandon()
+			continue
+		}
+		sent++
+	}
+	s.r.order.Unlock()
+	return sent
+}
