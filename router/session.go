@@ -33,6 +33,7 @@ type Session struct {
 	atomic  bool
 	group   *shard.Group
 	members []*shard.Shard
+	spins   int // see SetWaitSpins
 
 	// transaction state
 	multi    bool
@@ -74,6 +75,7 @@ func (r *Router) NewSessionFor(t Transport) *Session {
 	s.scratch = &shard.Batch{Done: s.done}
 	s.tx = leased{s: s, leases: make([]*shard.Lease, n)}
 	s.group = new(shard.Group)
+	s.spins = waitSpins
 	s.watch = &shard.Watch{}
 	s.attach(t)
 	return s
@@ -378,7 +380,7 @@ func (s *Session) wait(ctx context.Context, n int) {
 	// Yield a few times before blocking: a shard usually answers within a
 	// scheduling quantum, and a goroutine that never parks spares the
 	// runtime a thread wake-up on each side.
-	for spin := 0; n > 0 && spin < waitSpins; spin++ {
+	for spin := 0; n > 0 && spin < s.spins; spin++ {
 		select {
 		case <-s.done:
 			n--
@@ -402,8 +404,15 @@ func (s *Session) wait(ctx context.Context, n int) {
 	}
 }
 
-// waitSpins is how many times wait yields before it blocks.
+// waitSpins is how many times wait yields before it blocks, by default.
 const waitSpins = 16
+
+// SetWaitSpins sets how many times the session yields the processor before
+// it blocks waiting for the shards (default 16). Yielding pays off for a
+// goroutine that has the processor mostly to itself (an event loop, an
+// embedding program); a caller that is one of many runnable goroutines (an
+// HTTP handler) spends more on the yields than it saves and should use 0.
+func (s *Session) SetWaitSpins(n int) { s.spins = max(n, 0) }
 
 // abandon gives the in-flight batches up to the shards and starts afresh.
 func (s *Session) abandon(err error) {

@@ -125,7 +125,13 @@ type Server struct {
 func New(r *router.Router, cfg Config) *Server {
 	cfg.fill()
 	s := &Server{cfg: cfg, r: r, group: actor.NewGroup(), started: time.Now()}
-	s.sessions.New = func() any { return r.NewSessionFor(router.TransportHTTP) }
+	s.sessions.New = func() any {
+		sess := r.NewSessionFor(router.TransportHTTP)
+		// One of many handler goroutines: yielding before blocking costs
+		// more than the wake-up it saves (about 3 µs of CPU per request).
+		sess.SetWaitSpins(0)
+		return sess
+	}
 	s.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	s.ready.Store(true)
 	s.srv = &fasthttp.Server{
