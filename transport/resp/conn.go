@@ -244,10 +244,14 @@ func (c *conn) resetOut() {
 // up to the query buffer limit.
 func (c *conn) makeRoom(need int) bool {
 	if c.start == c.end {
-		c.start, c.end = 0, 0
-		if len(c.in) > keepBufSize {
+		// A grown buffer goes when what it held fitted a small one; an
+		// event loop keeps it through a run of large pipelines (re-growing
+		// it for each costs more than the pipeline) and drops it once the
+		// connection idles (loop.sweep).
+		if len(c.in) > keepBufSize && (c.lp == nil || c.end <= keepBufSize) {
 			c.in = make([]byte, readBufSize)
 		}
+		c.start, c.end = 0, 0
 	}
 	free := len(c.in) - c.end
 	if free > 0 && free >= need {
@@ -272,6 +276,9 @@ func (c *conn) makeRoom(need int) bool {
 	grown := make([]byte, want)
 	copy(grown, c.in[:c.end])
 	c.in = grown
+	if c.lp != nil && want > keepBufSize {
+		c.lp.bigBufs = true // the loop must wake to drop it when idle
+	}
 	return true
 }
 

@@ -32,6 +32,7 @@ type loop struct {
 	started []*conn // pipelines in flight this round
 	now     time.Time
 	swept   time.Time
+	bigBufs bool // some connection holds a grown read buffer (see sweep)
 
 	mu    sync.Mutex
 	adds  []*conn
@@ -143,7 +144,7 @@ func (l *loop) run(<-chan struct{}) {
 	defer l.closeFDs()
 	for {
 		timeout := -1
-		if l.s.idleTimeout() > 0 {
+		if l.s.idleTimeout() > 0 || l.bigBufs {
 			timeout = 1000
 		}
 		n, err := l.poll(timeout)
@@ -333,16 +334,24 @@ func (l *loop) closeAll() {
 	}
 }
 
-// sweep closes connections idle longer than the timeout, once a second.
+// sweep, once a second, closes connections idle longer than the timeout
+// and drops the grown read buffer of connections idle for a second.
 func (l *loop) sweep() {
-	t := l.s.idleTimeout()
-	if t <= 0 || l.now.Sub(l.swept) < time.Second {
+	if l.now.Sub(l.swept) < time.Second {
 		return
 	}
 	l.swept = l.now
+	t := l.s.idleTimeout()
+	l.bigBufs = false
 	for _, c := range l.conns {
-		if !c.blocked && l.now.Sub(c.lastIO) > t {
+		idle := l.now.Sub(c.lastIO)
+		switch {
+		case t > 0 && !c.blocked && idle > t:
 			l.closeConn(c)
+		case idle > time.Second && c.start == c.end && len(c.in) > keepBufSize && c.pend.cmds == nil:
+			c.in, c.start, c.end = make([]byte, readBufSize), 0, 0
+			c.infoOf().rbs.Store(readBufSize)
 		}
+		l.bigBufs = l.bigBufs || len(c.in) > keepBufSize
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // loop is Linux-only (epoll); elsewhere every connection has a goroutine.
-type loop struct{}
+type loop struct{ bigBufs bool }
 
 const loopsSupported = false
 

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -245,4 +246,74 @@ func openFDs(t *testing.T) int {
 		return -1
 	}
 	return len(des)
+}
+
+// Pipelines larger than the read buffer, back to back, are all answered in
+// every mode; an event loop gives the grown buffer back once the connection
+// idles (CLIENT LIST's rbs shows it).
+func TestIOModesLargePipelines(t *testing.T) {
+	for _, m := range ioModes {
+		t.Run(m.name, func(t *testing.T) {
+			addr := startServer(t, func(c *resp.Config) { c.EventLoops = m.loops })
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			nc.SetDeadline(time.Now().Add(time.Minute))
+			rd := bufio.NewReader(nc)
+			val := strings.Repeat("v", 64<<10)
+			var req strings.Builder
+			for i := range 16 {
+				fmt.Fprintf(&req, "*3\r\n$3\r\nSET\r\n$%d\r\nbig%d\r\n$%d\r\n%s\r\n", len("big")+len(strconv.Itoa(i)), i, len(val), val)
+			}
+			for round := range 5 {
+				if _, err := io.WriteString(nc, req.String()); err != nil {
+					t.Fatal(err)
+				}
+				for i := range 16 {
+					if line, err := rd.ReadString('\n'); err != nil || line != "+OK\r\n" {
+						t.Fatalf("round %d reply %d: %q %v", round, i, line, err)
+					}
+				}
+			}
+			c := client(t, addr, 1)
+			ctx := context.Background()
+			if got, err := c.StrLen(ctx, "big15").Result(); err != nil || got != int64(len(val)) {
+				t.Fatalf("strlen: %d %v", got, err)
+			}
+			if m.loops < 0 || runtime.GOOS != "linux" {
+				return
+			}
+			rbsOf := func() string {
+				list, err := c.ClientList(ctx).Result()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, line := range strings.Split(list, "\n") {
+					if strings.Contains(line, " cmd=set ") {
+						for _, f := range strings.Fields(line) {
+							if v, ok := strings.CutPrefix(f, "rbs="); ok {
+								return v
+							}
+						}
+					}
+				}
+				t.Fatalf("no SET client in %q", list)
+				return ""
+			}
+			if rbs := rbsOf(); rbs == "16384" {
+				t.Fatalf("rbs %s: the buffer did not grow", rbs)
+			}
+			polls := 0
+			for rbs := rbsOf(); rbs != "16384"; rbs = rbsOf() {
+				polls++
+				if polls > 600 {
+					t.Fatalf("an idle connection kept a %s-byte read buffer", rbs)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			t.Logf("buffer given back after %d polls", polls)
+		})
+	}
 }
