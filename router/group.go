@@ -11,10 +11,6 @@ func (s *Session) sendGroup() int {
 			s.members = append(s.members, s.r.shards[sh])
 		}
 	}
-	if len(s.members) < 2 {
-		s.atomic = false
-		return s.send()
-	}
 	g := s.group
 	g.Reset(s.members)
 	sent := 0

@@ -55,16 +55,8 @@ func (x *leased) acquire(ctx context.Context, need []bool) bool {
 	r := x.s.r
 	var buf [8]pendingLease
 	sent := buf[:0]
-	many := 0
-	for _, want := range need {
-		if want {
-			many++
-		}
-	}
-	if many > 1 {
-		r.order.Lock()
-	}
 	ok := true
+	r.order.Lock()
 	for sh, want := range need {
 		if !want {
 			continue
@@ -76,9 +68,7 @@ func (x *leased) acquire(ctx context.Context, need []bool) bool {
 		}
 		sent = append(sent, pendingLease{sh, l})
 	}
-	if many > 1 {
-		r.order.Unlock()
-	}
+	r.order.Unlock()
 	for _, p := range sent {
 		if !ok {
 			x.drop(p)

@@ -239,6 +239,11 @@ func (c *conn) resetOut() {
 	}
 }
 
+// dropInBuf replaces a drained read buffer by a fresh small one.
+func (c *conn) dropInBuf() {
+	c.in, c.start, c.end = make([]byte, readBufSize), 0, 0
+}
+
 // makeRoom prepares the read buffer for more input: it drops what was
 // parsed, and grows the buffer when a command needs more room than is left,
 // up to the query buffer limit.
@@ -249,7 +254,7 @@ func (c *conn) makeRoom(need int) bool {
 		// it for each costs more than the pipeline) and drops it once the
 		// connection idles (loop.sweep).
 		if len(c.in) > keepBufSize && (c.lp == nil || c.end <= keepBufSize) {
-			c.in = make([]byte, readBufSize)
+			c.dropInBuf()
 		}
 		c.start, c.end = 0, 0
 	}

@@ -348,8 +348,8 @@ func (l *loop) sweep() {
 		switch {
 		case t > 0 && !c.blocked && idle > t:
 			l.closeConn(c)
-		case idle > time.Second && c.start == c.end && len(c.in) > keepBufSize && c.pend.cmds == nil:
-			c.in, c.start, c.end = make([]byte, readBufSize), 0, 0
+		case idle > time.Second && c.start == c.end && len(c.in) > keepBufSize:
+			c.dropInBuf()
 			c.infoOf().rbs.Store(readBufSize)
 		}
 		l.bigBufs = l.bigBufs || len(c.in) > keepBufSize
