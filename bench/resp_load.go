@@ -168,6 +168,11 @@ func dialRESP(ctx context.Context, addr string) (net.Conn, *bufio.Reader, error)
 	return c, bufio.NewReaderSize(c, 64<<10), nil
 }
 
+// respRunner returns the load of a RESP scenario against addr.
+func respRunner(addr string) func(ctx context.Context, sc Scenario) (Sample, error) {
+	return func(ctx context.Context, sc Scenario) (Sample, error) { return runRESP(ctx, addr, sc) }
+}
+
 // respDialer returns the dial function of a RESP scenario against addr.
 func respDialer(addr string, sc Scenario) dialFunc {
 	value := Value(sc.ValueSize)

@@ -227,7 +227,7 @@ func (e *env) warmup(ctx context.Context) error {
 		}
 		for _, cmd := range []string{"SET", "GET"} {
 			sc.Command = cmd
-			if _, err := runLoad(ctx, sc, respDialer(s.RESPAddr, sc)); err != nil {
+			if _, err := runRESP(ctx, s.RESPAddr, sc); err != nil {
 				return fmt.Errorf("%s: %w", s.Name, err)
 			}
 		}

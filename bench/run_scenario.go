@@ -12,6 +12,7 @@ type side struct {
 	store   string
 	server  *Server
 	dial    dialFunc
+	run     func(ctx context.Context, sc Scenario) (Sample, error) // instead of runLoad over dial
 	skipped string
 	fill    func(ctx context.Context, keys, valueSize int) error
 }
@@ -29,9 +30,9 @@ func (e *env) sides(sc Scenario) (ms, base side, err error) {
 	}
 	switch sc.Protocol {
 	case ProtoRESP, ProtoMemory:
-		ms.dial = respDialer(e.memshard.RESPAddr, sc)
+		ms.dial, ms.run = respDialer(e.memshard.RESPAddr, sc), respRunner(e.memshard.RESPAddr)
 		if e.redis != nil {
-			base.dial = respDialer(e.redis.RESPAddr, sc)
+			base.dial, base.run = respDialer(e.redis.RESPAddr, sc), respRunner(e.redis.RESPAddr)
 		}
 	case ProtoHTTP:
 		ms.dial, ms.skipped = e.httpSide(func(addr string) dialFunc { return httpDialer(addr, sc, false) })
@@ -63,7 +64,7 @@ func (e *env) sides(sc Scenario) (ms, base side, err error) {
 		base.skipped = "Redis cannot be embedded"
 	}
 	if base.skipped != "" {
-		base.dial, base.fill = nil, nil
+		base.dial, base.run, base.fill = nil, nil, nil
 	}
 	return ms, base, nil
 }
@@ -157,13 +158,18 @@ func (e *env) rounds(ctx context.Context, sc Scenario, sides []side, sums []Summ
 }
 
 // round runs one round of sc on sd.
-func (e *env) round(ctx context.Context, sc Scenario, r int, sd side, sum *Summary) error {
+func (e *env) round(ctx context.Context, sc Scenario, r int, sd side, sum *Summary) (err error) {
 	defer e.bar.done()
 	if sd.dial == nil {
 		return nil
 	}
 	e.bar.describe(fmt.Sprintf("%s · %s · round %d", sc.Name, sd.name, r+1))
-	run, err := runLoad(ctx, sc, sd.dial)
+	var run Sample
+	if sd.run != nil {
+		run, err = sd.run(ctx, sc)
+	} else {
+		run, err = runLoad(ctx, sc, sd.dial)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", sd.name, err)
 	}
