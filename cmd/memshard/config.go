@@ -55,6 +55,9 @@ type Config struct {
 	DumpDir string
 	// Shards is the number of shard goroutines; 0 lets the engine choose.
 	Shards int
+	// Procs is how many processors run Go code (GOMAXPROCS); 0 means
+	// $GOMAXPROCS when set, else half the CPUs (see defaultProcs).
+	Procs int
 	// RequirePass is the RESP password (AUTH); empty means none.
 	RequirePass string
 	// Token is the full-access HTTP/WebSocket bearer token; empty means none.
@@ -179,6 +182,14 @@ var options = []option{
 			return errors.New("must be a whole number >= 0")
 		}
 		c.Shards = n
+		return nil
+	}},
+	{"procs", "n", "0", "processors running Go code (GOMAXPROCS); 0: $GOMAXPROCS if set, else half the CPUs, at least one", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errors.New("must be a whole number >= 0")
+		}
+		c.Procs = n
 		return nil
 	}},
 	{"requirepass", "password", "", "password RESP clients must AUTH with", setString(func(c *Config) *string { return &c.RequirePass })},

@@ -127,6 +127,7 @@ func TestEnvNames(t *testing.T) {
 		"appendfsync":      "MEMSHARD_APPENDFSYNC",
 		"dump-dir":         "MEMSHARD_DUMP_DIR",
 		"shards":           "MEMSHARD_SHARDS",
+		"procs":            "MEMSHARD_PROCS",
 		"requirepass":      "MEMSHARD_REQUIREPASS",
 		"token":            "MEMSHARD_TOKEN",
 		"read-only-token":  "MEMSHARD_READ_ONLY_TOKEN",

@@ -72,6 +72,9 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	setProcs(cfg.Procs, environ)
+	defer runtime.GOMAXPROCS(startProcs)
+
 	log := newLogger(cfg, stderr, environ)
 	for _, w := range cfg.Warnings {
 		log.Warn().Msg(w)
@@ -144,7 +147,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 
 // logReady logs the listening addresses, the key count and the start time.
 func logReady(log zerolog.Logger, cfg Config, db *memshard.DB, web *httpapi.Server, servers []*resp.Server, start time.Time) {
-	ready := log.Info().Int("shards", db.Shards()).Str("dump_dir", cfg.DumpDir).Dur("open_ms", time.Since(start))
+	ready := log.Info().Int("procs", runtime.GOMAXPROCS(0)).Int("shards", db.Shards()).Str("dump_dir", cfg.DumpDir).Dur("open_ms", time.Since(start))
 	if web != nil {
 		ready = ready.Str("http_addr", web.Addr().String())
 	}
@@ -332,6 +335,7 @@ func logConfig(log zerolog.Logger, cfg *Config) {
 		Str("appendfsync", cfg.AppendFsync).
 		Str("dump_dir", cfg.DumpDir).
 		Str("shards", shardsString(cfg.Shards)).
+		Str("procs", shardsString(cfg.Procs)).
 		Str("requirepass", secret(cfg.RequirePass)).
 		Str("token", secret(cfg.Token)).
 		Str("read_only_token", secret(cfg.ReadOnlyToken)).
@@ -348,6 +352,7 @@ func logConfig(log zerolog.Logger, cfg *Config) {
 		Msg("configuration")
 }
 
+// shardsString shows a count where 0 means the default.
 func shardsString(n int) string {
 	if n == 0 {
 		return "auto"
