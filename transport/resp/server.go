@@ -37,8 +37,8 @@ type Config struct {
 	// IdleTimeout closes a connection idle that long (timeout); 0: never.
 	IdleTimeout time.Duration
 	// EventLoops is how many epoll event loops serve plain-TCP connections
-	// on Linux: 0 means one per two cores (GOMAXPROCS/2, at least one),
-	// which leaves the other cores to the shards; a negative number, and
+	// on Linux: 0 means one per two processors (GOMAXPROCS/2, at least
+	// one), which leaves the others to the shards; a negative number, and
 	// TLS or another system, give each connection a goroutine instead.
 	EventLoops int
 	// Logger receives the server's logs.
@@ -201,7 +201,7 @@ func (s *Server) serve(ln net.Listener) error {
 }
 
 // DefaultEventLoops is the number of event loops when Config.EventLoops
-// is 0: one per two cores. On two cores a second loop raised pipelined
+// is 0: one per two processors (GOMAXPROCS). On two a second loop raised pipelined
 // throughput but, with the clients on the same machine, doubled the p99
 // latency of unpipelined requests (more busy threads than cores).
 func DefaultEventLoops() int { return max(1, runtime.GOMAXPROCS(0)/2) }
