@@ -98,13 +98,7 @@ func runLoad(ctx context.Context, sc Scenario, dial dialFunc) (Sample, error) {
 	start := time.Now()
 	deadline := start.Add(sc.Duration)
 	for i, b := range bs {
-		quota := -1
-		if sc.Ops > 0 {
-			quota = sc.Ops / sc.Clients
-			if i < sc.Ops%sc.Clients {
-				quota++
-			}
-		}
+		quota := clientQuota(sc, i)
 		wg.Go(func() {
 			r := &results[i]
 			r.hist = newHist()
@@ -125,6 +119,19 @@ func runLoad(ctx context.Context, sc Scenario, dial dialFunc) (Sample, error) {
 		return run, err
 	}
 	return run, errors.Join(errs...)
+}
+
+// clientQuota is how many commands client i of sc sends: its share of
+// sc.Ops, or -1 (no limit) for a timed run.
+func clientQuota(sc Scenario, i int) int {
+	if sc.Ops <= 0 {
+		return -1
+	}
+	q := sc.Ops / sc.Clients
+	if i < sc.Ops%sc.Clients {
+		q++
+	}
+	return q
 }
 
 // drive runs batches on b until quota commands are done (quota >= 0), or

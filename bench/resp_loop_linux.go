@@ -48,14 +48,7 @@ func runRESP(ctx context.Context, addr string, sc Scenario) (Sample, error) {
 	}
 	defer closeLoops(loops)
 	for i := range sc.Clients {
-		quota := -1
-		if sc.Ops > 0 {
-			quota = sc.Ops / sc.Clients
-			if i < sc.Ops%sc.Clients {
-				quota++
-			}
-		}
-		if err := loops[i%nloops].dial(ctx, addr, i, quota); err != nil {
+		if err := loops[i%nloops].dial(ctx, addr, i, clientQuota(sc, i)); err != nil {
 			return Sample{}, fmt.Errorf("client %d: %w", i, err)
 		}
 	}

@@ -176,22 +176,8 @@ var options = []option{
 		c.DumpDir = v
 		return nil
 	}},
-	{"shards", "n", "0", "number of shard goroutines; 0 lets the engine choose", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return errors.New("must be a whole number >= 0")
-		}
-		c.Shards = n
-		return nil
-	}},
-	{"procs", "n", "0", "processors running Go code (GOMAXPROCS); 0: $GOMAXPROCS if set, else half the CPUs, at least one", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return errors.New("must be a whole number >= 0")
-		}
-		c.Procs = n
-		return nil
-	}},
+	{"shards", "n", "0", "number of shard goroutines; 0 lets the engine choose", setCount(func(c *Config) *int { return &c.Shards }, 0)},
+	{"procs", "n", "0", "processors running Go code (GOMAXPROCS); 0: $GOMAXPROCS if set, else half the CPUs, at least one", setCount(func(c *Config) *int { return &c.Procs }, 0)},
 	{"requirepass", "password", "", "password RESP clients must AUTH with", setString(func(c *Config) *string { return &c.RequirePass })},
 	{"token", "token", "", "bearer token for full HTTP and WebSocket access (also a RESP AUTH password)", setString(func(c *Config) *string { return &c.Token })},
 	{"read-only-token", "token", "", "bearer token for read-only HTTP and WebSocket access (also a read-only RESP AUTH password)", setString(func(c *Config) *string { return &c.ReadOnlyToken })},
@@ -235,6 +221,18 @@ var (
 func setString(field func(*Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		*field(c) = v
+		return nil
+	}
+}
+
+// setCount parses a whole number of at least min.
+func setCount(field func(*Config) *int, min int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min {
+			return fmt.Errorf("must be a whole number >= %d", min)
+		}
+		*field(c) = n
 		return nil
 	}
 }

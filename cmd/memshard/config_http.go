@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -36,14 +35,7 @@ func init() {
 var httpOptions = []option{
 	{"http-max-body", "bytes", "10mb", "largest HTTP request body; larger ones answer 413", setSize(func(c *Config) *int64 { return &c.HTTPMaxBody }, 1)},
 	{"ws-max-message", "bytes", "1mb", "largest WebSocket message; larger ones close the socket with 1009", setSize(func(c *Config) *int64 { return &c.WSMaxMessage }, 1)},
-	{"http-max-conns", "n", "10000", "most concurrent HTTP connections, WebSockets included; more answer 503", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return errors.New("must be a whole number >= 1")
-		}
-		c.HTTPMaxConns = n
-		return nil
-	}},
+	{"http-max-conns", "n", "10000", "most concurrent HTTP connections, WebSockets included; more answer 503", setCount(func(c *Config) *int { return &c.HTTPMaxConns }, 1)},
 	{"http-read-timeout", "duration", "0", "longest time to read one HTTP request, e.g. 30s; 0 none", setDuration(func(c *Config) *time.Duration { return &c.HTTPReadTimeout })},
 	{"http-idle-timeout", "duration", "0", "close HTTP keep-alive connections idle this long, e.g. 2m; 0 the read timeout (none if 0)", setDuration(func(c *Config) *time.Duration { return &c.HTTPIdleTimeout })},
 }

@@ -29,7 +29,7 @@ type respConfig struct {
 	// Timeout closes RESP connections idle that long; 0: never.
 	Timeout time.Duration
 	// RESPEventLoops is how many epoll loops serve plain-TCP RESP
-	// connections (Linux); 0 one per two cores, -1 a goroutine per connection.
+	// connections (Linux); 0 one per two processors, -1 a goroutine per connection.
 	RESPEventLoops int
 }
 
@@ -63,14 +63,7 @@ var respOptions = []option{
 	{"proto-max-multibulk-len", "n", "2147483647", "most arguments in one RESP command", setSize(func(c *Config) *int64 { return &c.ProtoMaxMultibulkLen }, 1)},
 	{"proto-inline-max-size", "bytes", "64kb", "longest inline command line", setSize(func(c *Config) *int64 { return &c.ProtoInlineMaxSize }, 1)},
 	{"client-query-buffer-limit", "bytes", "1gb", "most unparsed input one client may hold", setSize(func(c *Config) *int64 { return &c.ClientQueryBufferLimit }, 1<<20)},
-	{"maxclients", "n", "10000", "most concurrent RESP connections", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return errors.New("must be a whole number >= 1")
-		}
-		c.MaxClients = n
-		return nil
-	}},
+	{"maxclients", "n", "10000", "most concurrent RESP connections", setCount(func(c *Config) *int { return &c.MaxClients }, 1)},
 	{"timeout", "seconds", "0", "close RESP connections idle this long; 0 never", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -79,7 +72,7 @@ var respOptions = []option{
 		c.Timeout = time.Duration(n) * time.Second
 		return nil
 	}},
-	{"resp-event-loops", "n", "0", "epoll event loops serving plain-TCP RESP connections (Linux); 0 one per two cores, -1 a goroutine per connection", func(c *Config, v string) error {
+	{"resp-event-loops", "n", "0", "epoll event loops serving plain-TCP RESP connections (Linux); 0 one per two processors, -1 a goroutine per connection", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < -1 || n > 1024 {
 			return errors.New("must be a whole number from -1 to 1024")
