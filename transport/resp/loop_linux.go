@@ -3,12 +3,12 @@
 package resp
 
 import (
-	"errors"
 	"net"
 	"sync"
 	"syscall"
 	"time"
-	"unsafe"
+
+	"github.com/memshard/memshard/transport/internal/netpoll"
 )
 
 // loop serves many plain-TCP connections from one goroutine with its own
@@ -24,12 +24,9 @@ import (
 // through a pipe.
 type loop struct {
 	s       *Server
-	epfd    int
-	wakeR   int // read end of the wake-up pipe
-	wakeW   int
+	p       *netpoll.Poller
 	conns   map[int]*conn // by socket
-	events  []syscall.EpollEvent
-	started []*conn // pipelines in flight this round
+	started []*conn       // pipelines in flight this round
 	now     time.Time
 	swept   time.Time
 	bigBufs bool // some connection holds a grown read buffer (see sweep)
@@ -44,76 +41,22 @@ type loop struct {
 const loopsSupported = true
 
 func newLoop(s *Server) (*loop, error) {
-	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	p, err := netpoll.New(256)
 	if err != nil {
 		return nil, err
 	}
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
-		syscall.Close(epfd)
-		return nil, err
-	}
-	l := &loop{s: s, epfd: epfd, wakeR: p[0], wakeW: p[1], conns: map[int]*conn{},
-		events: make([]syscall.EpollEvent, 256)}
-	if err := l.watch(l.wakeR, syscall.EPOLL_CTL_ADD, syscall.EPOLLIN); err != nil {
-		l.closeFDs()
-		return nil, err
-	}
-	return l, nil
+	return &loop{s: s, p: p, conns: map[int]*conn{}}, nil
 }
 
-func (l *loop) closeFDs() {
-	syscall.Close(l.epfd)
-	syscall.Close(l.wakeR)
-	syscall.Close(l.wakeW)
-}
-
-func (l *loop) watch(fd, op int, events uint32) error {
-	ev := syscall.EpollEvent{Events: events, Fd: int32(fd)}
-	return syscall.EpollCtl(l.epfd, op, fd, &ev)
-}
-
-// detach takes the socket of a freshly accepted TCP connection away from
-// Go's poller: it duplicates the descriptor (non-blocking, close-on-exec)
-// and closes nc, which leaves the connection open on the duplicate.
-func detach(nc net.Conn) (int, error) {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return -1, errors.New("not a socket")
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return -1, err
-	}
-	fd := -1
-	var derr error
-	if err := raw.Control(func(f uintptr) {
-		r, _, e := syscall.Syscall(syscall.SYS_FCNTL, f, syscall.F_DUPFD_CLOEXEC, 0)
-		if e != 0 {
-			derr = e
-			return
-		}
-		fd = int(r)
-	}); err != nil {
-		return -1, err
-	}
-	if derr != nil {
-		return -1, derr
-	}
-	if err := syscall.SetNonblock(fd, true); err != nil {
-		syscall.Close(fd)
-		return -1, err
-	}
-	nc.Close()
-	return fd, nil
-}
+// detach takes a freshly accepted connection's socket off Go's poller.
+func detach(nc net.Conn) (int, error) { return netpoll.Detach(nc) }
 
 // add hands the loop a new connection (c.fd set). Safe from any goroutine.
 func (l *loop) add(c *conn) {
 	l.mu.Lock()
 	l.adds = append(l.adds, c)
 	l.mu.Unlock()
-	l.wake()
+	l.p.Wake()
 }
 
 // kill asks the loop to close c once its running commands finish. Safe
@@ -123,7 +66,7 @@ func (l *loop) kill(c *conn) {
 	l.mu.Lock()
 	l.kills = append(l.kills, c)
 	l.mu.Unlock()
-	l.wake()
+	l.p.Wake()
 }
 
 // shutdown makes the loop close every connection and return.
@@ -131,31 +74,26 @@ func (l *loop) shutdown() {
 	l.mu.Lock()
 	l.stop = true
 	l.mu.Unlock()
-	l.wake()
-}
-
-func (l *loop) wake() {
-	b := [1]byte{1}
-	syscall.Write(l.wakeW, b[:]) // a full pipe already means "wake up"
+	l.p.Wake()
 }
 
 // run is the loop's goroutine.
 func (l *loop) run(<-chan struct{}) {
-	defer l.closeFDs()
+	defer l.p.Close()
 	for {
 		timeout := -1
 		if l.s.idleTimeout() > 0 || l.bigBufs {
 			timeout = 1000
 		}
-		n, err := l.poll(timeout)
+		n, err := l.p.Wait(timeout)
 		if err != nil && err != syscall.EINTR {
 			l.s.cfg.Logger.Error().Err(err).Msg("epoll_wait failed; closing the loop's connections")
 			l.closeAll()
 			return
 		}
 		l.now = time.Now()
-		for _, ev := range l.events[:max(n, 0)] {
-			l.event(int(ev.Fd), ev.Events)
+		for i := range n {
+			l.event(l.p.Event(i))
 		}
 		for i, c := range l.started {
 			if !c.finishPipeline() {
@@ -171,44 +109,10 @@ func (l *loop) run(<-chan struct{}) {
 	}
 }
 
-// poll waits for ready descriptors. It first asks without waiting, as a
-// raw system call that keeps the loop's P: under load something is always
-// ready, and a call through the scheduler lets the runtime hand the P to
-// another thread when the call is slow, so more threads than cores
-// compete. Only when nothing is ready does it block, through the
-// scheduler. (Polling again before blocking only took CPU from the
-// clients.)
-func (l *loop) poll(timeout int) (int, error) {
-	r, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_WAIT, uintptr(l.epfd),
-		uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), 0, 0, 0)
-	if e == 0 && r > 0 {
-		return int(r), nil
-	}
-	return syscall.EpollWait(l.epfd, l.events, timeout)
-}
-
-// rawIO reads or writes a non-blocking socket without the scheduler's
-// system-call bookkeeping (the call never blocks; see poll).
-func rawIO(trap uintptr, fd int, b []byte) (int, error) {
-	if len(b) == 0 {
-		return 0, nil
-	}
-	r, _, e := syscall.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-	if e != 0 {
-		return -1, e
-	}
-	return int(r), nil
-}
-
 // event handles one ready descriptor.
 func (l *loop) event(fd int, events uint32) {
-	if fd == l.wakeR {
-		var buf [64]byte
-		for {
-			if n, _ := syscall.Read(l.wakeR, buf[:]); n < len(buf) {
-				return
-			}
-		}
+	if l.p.IsWake(fd) {
+		return
 	}
 	c := l.conns[fd]
 	if c == nil {
@@ -220,7 +124,7 @@ func (l *loop) event(fd int, events uint32) {
 		}
 		return
 	}
-	n, err := rawIO(syscall.SYS_READ, fd, c.in[c.end:])
+	n, err := netpoll.Read(fd, c.in[c.end:])
 	if n <= 0 {
 		if n < 0 && (err == syscall.EAGAIN || err == syscall.EINTR) {
 			return
@@ -245,7 +149,7 @@ func (l *loop) event(fd int, events uint32) {
 // reports false when the connection failed.
 func (l *loop) write(c *conn) bool {
 	for c.woff < len(c.out) {
-		n, err := rawIO(syscall.SYS_WRITE, c.fd, c.out[c.woff:])
+		n, err := netpoll.Write(c.fd, c.out[c.woff:])
 		if n > 0 {
 			c.woff += n
 			l.s.stats.netOut.Add(int64(n))
@@ -255,7 +159,7 @@ func (l *loop) write(c *conn) bool {
 		case err == syscall.EAGAIN:
 			if !c.blocked {
 				c.blocked = true
-				l.watch(c.fd, syscall.EPOLL_CTL_MOD, syscall.EPOLLOUT)
+				l.p.Watch(c.fd, syscall.EPOLL_CTL_MOD, syscall.EPOLLOUT)
 			}
 			return true
 		default:
@@ -266,7 +170,7 @@ func (l *loop) write(c *conn) bool {
 	c.resetOut()
 	if c.blocked {
 		c.blocked = false
-		l.watch(c.fd, syscall.EPOLL_CTL_MOD, syscall.EPOLLIN)
+		l.p.Watch(c.fd, syscall.EPOLL_CTL_MOD, syscall.EPOLLIN)
 	}
 	return true
 }
@@ -305,7 +209,7 @@ func (l *loop) register(c *conn) {
 		l.closeConn(c)
 		return
 	}
-	if err := l.watch(c.fd, syscall.EPOLL_CTL_ADD, syscall.EPOLLIN); err != nil {
+	if err := l.p.Watch(c.fd, syscall.EPOLL_CTL_ADD, syscall.EPOLLIN); err != nil {
 		l.s.cfg.Logger.Warn().Err(err).Int64("client", c.id).Msg("cannot watch the connection; closing it")
 		l.closeConn(c)
 		return
@@ -320,7 +224,7 @@ func (l *loop) closeConn(c *conn) {
 	}
 	if l.conns[c.fd] == c {
 		delete(l.conns, c.fd)
-		syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, c.fd, nil)
+		l.p.Forget(c.fd)
 	}
 	syscall.Close(c.fd)
 	c.fd = -1
