@@ -237,6 +237,18 @@ func setCount(field func(*Config) *int, min int) func(*Config, string) error {
 	}
 }
 
+// setLoops parses an event-loop count: -1 (none) to 1024.
+func setLoops(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < -1 || n > 1024 {
+			return errors.New("must be a whole number from -1 to 1024")
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
 func setEnum(field func(*Config) *string, allowed ...string) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		v = strings.ToLower(v)

@@ -72,14 +72,7 @@ var respOptions = []option{
 		c.Timeout = time.Duration(n) * time.Second
 		return nil
 	}},
-	{"resp-event-loops", "n", "0", "epoll event loops serving plain-TCP RESP connections (Linux); 0 one per two processors, -1 a goroutine per connection", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < -1 || n > 1024 {
-			return errors.New("must be a whole number from -1 to 1024")
-		}
-		c.RESPEventLoops = n
-		return nil
-	}},
+	{"resp-event-loops", "n", "0", "epoll event loops serving plain-TCP RESP connections (Linux); 0 one per two processors, -1 a goroutine per connection", setLoops(func(c *Config) *int { return &c.RESPEventLoops })},
 }
 
 // setSize parses a Redis-style size (100mb, 1gb, plain bytes) of at least min.

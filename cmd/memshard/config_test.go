@@ -154,6 +154,7 @@ func TestEnvNames(t *testing.T) {
 		"http-max-conns":    "MEMSHARD_HTTP_MAX_CONNS",
 		"http-read-timeout": "MEMSHARD_HTTP_READ_TIMEOUT",
 		"http-idle-timeout": "MEMSHARD_HTTP_IDLE_TIMEOUT",
+		"http-event-loops":  "MEMSHARD_HTTP_EVENT_LOOPS",
 	}
 	if len(options)+1 != len(want) {
 		t.Fatalf("%d options plus config, but the table lists %d", len(options), len(want))

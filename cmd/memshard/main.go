@@ -184,6 +184,7 @@ func startHTTP(cfg Config, db *memshard.DB, log zerolog.Logger, servers []*resp.
 	hc.MaxConns = cfg.HTTPMaxConns
 	hc.ReadTimeout = cfg.HTTPReadTimeout
 	hc.IdleTimeout = cfg.HTTPIdleTimeout
+	hc.EventLoops = cfg.HTTPEventLoops
 	hc.Logger = log.With().Str("component", "http").Logger()
 	srv := httpapi.New(db.Router(), hc)
 	for _, rs := range servers {
@@ -344,6 +345,7 @@ func logConfig(log zerolog.Logger, cfg *Config) {
 		Int("http_max_conns", cfg.HTTPMaxConns).
 		Dur("http_read_timeout", cfg.HTTPReadTimeout).
 		Dur("http_idle_timeout", cfg.HTTPIdleTimeout).
+		Int("http_event_loops", cfg.HTTPEventLoops).
 		Int64("maxmemory", cfg.MaxMemory).
 		Str("maxmemory_policy", cfg.MaxMemoryPolicy).
 		Str("log_level", cfg.LogLevel.String()).

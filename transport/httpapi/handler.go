@@ -134,20 +134,43 @@ func (s *Server) auth(ctx *fasthttp.RequestCtx) (perm, bool) {
 	if s.cfg.Token == "" && s.cfg.ReadOnlyToken == "" {
 		return permAll, true
 	}
-	tok := ctx.QueryArgs().Peek("_token")
-	if h := ctx.Request.Header.Peek("Authorization"); len(h) > 7 && bytes.EqualFold(h[:7], []byte("Bearer ")) {
-		tok = bytes.TrimSpace(h[7:])
-	}
-	switch {
-	case len(tok) == 0:
+	tok := requestToken(ctx)
+	if len(tok) == 0 {
 		s.fail(ctx, fasthttp.StatusUnauthorized, "ERR Unauthorized: missing token")
 		return 0, false
+	}
+	p, ok := s.tokenPerm(tok)
+	if !ok {
+		s.fail(ctx, fasthttp.StatusUnauthorized, "ERR Unauthorized: invalid token")
+	}
+	return p, ok
+}
+
+// requestToken is the request's token: the Authorization bearer token,
+// else the _token query argument.
+func requestToken(ctx *fasthttp.RequestCtx) []byte {
+	if tok, ok := bearer(ctx.Request.Header.Peek("Authorization")); ok {
+		return tok
+	}
+	return ctx.QueryArgs().Peek("_token")
+}
+
+// bearer is the token of an Authorization value "Bearer <token>".
+func bearer(h []byte) ([]byte, bool) {
+	if len(h) > 7 && bytes.EqualFold(h[:7], []byte("Bearer ")) {
+		return bytes.TrimSpace(h[7:]), true
+	}
+	return nil, false
+}
+
+// tokenPerm is what tok allows; false when it is neither token.
+func (s *Server) tokenPerm(tok []byte) (perm, bool) {
+	switch {
 	case tokenIs(tok, s.cfg.Token):
 		return permAll, true
 	case tokenIs(tok, s.cfg.ReadOnlyToken):
 		return permRead, true
 	}
-	s.fail(ctx, fasthttp.StatusUnauthorized, "ERR Unauthorized: invalid token")
 	return 0, false
 }
 

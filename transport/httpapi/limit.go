@@ -49,20 +49,23 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			l.refuse(c)
 			continue
 		}
-		return &countedConn{Conn: c, l: l}, nil
+		return &countedConn{Conn: c, release: l.release}, nil
 	}
 }
+
+// release gives back one connection's slot.
+func (l *limitListener) release() { l.open.Add(-1) }
 
 // countedConn gives its slot back when closed, once.
 type countedConn struct {
 	net.Conn
-	l    *limitListener
-	once sync.Once
+	release func()
+	once    sync.Once
 }
 
 func (c *countedConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(func() { c.l.open.Add(-1) })
+	c.once.Do(c.release)
 	return err
 }
 

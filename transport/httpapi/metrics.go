@@ -52,7 +52,7 @@ func (s *Server) AddConnStats(transport string, fn func() ConnStats) {
 func (s *Server) connStats() []connSource {
 	srcs := []connSource{
 		{"http", func() ConnStats {
-			return ConnStats{Open: int64(s.srv.GetOpenConnectionsCount()), Accepted: s.accepted.Load()}
+			return ConnStats{Open: int64(s.srv.GetOpenConnectionsCount()) + s.loopOpen(), Accepted: s.accepted.Load()}
 		}},
 		{"ws", func() ConnStats {
 			s.ws.mu.Lock()
@@ -65,9 +65,10 @@ func (s *Server) connStats() []connSource {
 	return append(srcs, s.connSources...)
 }
 
-// countConn is fasthttp's ConnState hook: it counts accepted connections.
+// countConn is fasthttp's ConnState hook: it counts accepted connections
+// (with event loops, acceptLoop counts them).
 func (s *Server) countConn(_ net.Conn, st fasthttp.ConnState) {
-	if st == fasthttp.StateNew {
+	if st == fasthttp.StateNew && s.loopLn == nil {
 		s.accepted.Add(1)
 	}
 }

@@ -41,6 +41,11 @@ type Config struct {
 	// it is answered 503 {"error":"ERR max number of clients reached"} and
 	// closed.
 	MaxConns int
+	// EventLoops is how many epoll event loops serve keep-alive POST / and
+	// POST /pipeline requests (Linux; see loop_linux.go); a connection
+	// with any other request moves to fasthttp. 0: DefaultEventLoops; -1:
+	// none, fasthttp serves every connection.
+	EventLoops int
 	// Logger receives the server's logs.
 	Logger zerolog.Logger
 }
@@ -111,6 +116,8 @@ type Server struct {
 
 	started  time.Time
 	accepted atomic.Int64 // HTTP connections accepted
+	loops    []*loop      // event loops; set by Start before any connection
+	loopLn   *loopListener
 
 	mu          sync.Mutex // guards ln and connSources
 	ln          net.Listener
@@ -167,7 +174,8 @@ func (s *Server) Start() (net.Addr, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln := &limitListener{Listener: tcp, max: int64(s.cfg.MaxConns), refuse: s.refuse}
+	lim := &limitListener{Listener: tcp, max: int64(s.cfg.MaxConns), refuse: s.refuse}
+	var ln net.Listener = lim
 	s.mu.Lock()
 	switch {
 	case s.closing.Load():
@@ -182,7 +190,18 @@ func (s *Server) Start() (net.Addr, error) {
 		ln.Close()
 		return nil, err
 	}
-	s.cfg.Logger.Info().Str("addr", ln.Addr().String()).Msg("HTTP listening")
+	if s.startLoops() {
+		s.loopLn = newLoopListener(lim)
+		ln = s.loopLn
+		s.mu.Lock()
+		s.ln = ln
+		s.mu.Unlock()
+		if err := s.group.Go(func(<-chan struct{}) { s.acceptLoop(s.loopLn) }); err != nil {
+			ln.Close()
+			return nil, ErrServerClosed
+		}
+	}
+	s.cfg.Logger.Info().Str("addr", ln.Addr().String()).Int("event_loops", len(s.loops)).Msg("HTTP listening")
 	if err := s.group.Go(func(<-chan struct{}) { s.serve(ln) }); err != nil {
 		ln.Close()
 		return nil, ErrServerClosed
@@ -230,6 +249,7 @@ func (s *Server) Close() error {
 		ln := s.ln
 		s.mu.Unlock()
 		s.ws.closeAll() // 1001 to every WebSocket, then wait for them
+		s.stopLoops()   // they finish the requests under way meanwhile
 		if ln != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 			err = s.srv.ShutdownWithContext(ctx)

@@ -181,22 +181,12 @@ func (s *Server) wsAuth(ctx *fasthttp.RequestCtx) (perm, wsAuthState) {
 	if s.cfg.Token == "" && s.cfg.ReadOnlyToken == "" {
 		return permAll, wsAuthed
 	}
-	tok := ctx.QueryArgs().Peek("_token")
-	if h := ctx.Request.Header.Peek("Authorization"); len(h) > 7 && bytes.EqualFold(h[:7], []byte("Bearer ")) {
-		tok = bytes.TrimSpace(h[7:])
-	}
+	tok := requestToken(ctx)
 	if len(tok) == 0 {
 		return 0, wsPending
 	}
-	return s.tokenPerm(tok)
-}
-
-func (s *Server) tokenPerm(tok []byte) (perm, wsAuthState) {
-	switch {
-	case tokenIs(tok, s.cfg.Token):
-		return permAll, wsAuthed
-	case tokenIs(tok, s.cfg.ReadOnlyToken):
-		return permRead, wsAuthed
+	if p, ok := s.tokenPerm(tok); ok {
+		return p, wsAuthed
 	}
 	return 0, wsBadAuth
 }
@@ -434,8 +424,8 @@ func (c *wsConn) message(body []byte) error {
 			c.result(m.ID, okResult) // nothing to check
 			break
 		}
-		p, st := c.s.tokenPerm([]byte(*m.Token))
-		if st != wsAuthed {
+		p, ok := c.s.tokenPerm([]byte(*m.Token))
+		if !ok {
 			return c.closeWith(wsCloseUnauthorized, "invalid token")
 		}
 		c.perm, c.auth = p, wsAuthed

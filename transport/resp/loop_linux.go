@@ -4,7 +4,6 @@ package resp
 
 import (
 	"net"
-	"sync"
 	"syscall"
 	"time"
 
@@ -20,8 +19,8 @@ import (
 // model pays a wake-up and a read that finds nothing on every request.
 //
 // Only the loop's goroutine touches its connections' buffers and sockets;
-// other goroutines hand it new connections and kills through mu and wake it
-// through a pipe.
+// other goroutines hand it new connections and kills through its inbox and
+// wake it through the poller's pipe.
 type loop struct {
 	s       *Server
 	p       *netpoll.Poller
@@ -31,11 +30,13 @@ type loop struct {
 	swept   time.Time
 	bigBufs bool // some connection holds a grown read buffer (see sweep)
 
-	mu    sync.Mutex
-	adds  []*conn
-	kills []*conn
-	stop  bool
-	spare []*conn // the loop's copy of adds and kills
+	inbox netpoll.Inbox[loopMsg]
+}
+
+// loopMsg is a new connection for the loop or, with kill, one to close.
+type loopMsg struct {
+	c    *conn
+	kill bool
 }
 
 const loopsSupported = true
@@ -53,9 +54,7 @@ func detach(nc net.Conn) (int, error) { return netpoll.Detach(nc) }
 
 // add hands the loop a new connection (c.fd set). Safe from any goroutine.
 func (l *loop) add(c *conn) {
-	l.mu.Lock()
-	l.adds = append(l.adds, c)
-	l.mu.Unlock()
+	l.inbox.Put(loopMsg{c: c})
 	l.p.Wake()
 }
 
@@ -63,17 +62,13 @@ func (l *loop) add(c *conn) {
 // from any goroutine, also before the loop has registered c.
 func (l *loop) kill(c *conn) {
 	c.killed.Store(true)
-	l.mu.Lock()
-	l.kills = append(l.kills, c)
-	l.mu.Unlock()
+	l.inbox.Put(loopMsg{c: c, kill: true})
 	l.p.Wake()
 }
 
 // shutdown makes the loop close every connection and return.
 func (l *loop) shutdown() {
-	l.mu.Lock()
-	l.stop = true
-	l.mu.Unlock()
+	l.inbox.Stop()
 	l.p.Wake()
 }
 
@@ -178,24 +173,15 @@ func (l *loop) write(c *conn) bool {
 // control takes what other goroutines handed over: new connections, kills
 // and the stop request. It reports false when the loop must return.
 func (l *loop) control() bool {
-	l.mu.Lock()
-	adds := append(l.spare[:0], l.adds...)
-	nadds := len(adds)
-	adds = append(adds, l.kills...)
-	clear(l.adds)
-	clear(l.kills)
-	l.adds, l.kills = l.adds[:0], l.kills[:0]
-	stop := l.stop
-	l.mu.Unlock()
-	for i, c := range adds {
-		if i < nadds {
+	msgs, stop := l.inbox.Take()
+	for _, m := range msgs {
+		switch c := m.c; {
+		case !m.kill:
 			l.register(c)
-		} else if c.fd >= 0 && l.conns[c.fd] == c {
+		case c.fd >= 0 && l.conns[c.fd] == c:
 			l.closeConn(c)
 		}
 	}
-	clear(adds)
-	l.spare = adds[:0]
 	if stop {
 		l.closeAll()
 		return false

@@ -1,0 +1,243 @@
+package httpapi
+
+import (
+	"bytes"
+	"strconv"
+	"time"
+
+	"github.com/memshard/memshard/shard"
+)
+
+// The event loop's fast path (loop_linux.go) answers the requests that
+// make up nearly all of a serverless client's traffic — POST / with a JSON
+// command and POST /pipeline, keep-alive, with a Content-Length body and a
+// valid token — without fasthttp. Everything else, and every request the
+// fast path would answer with anything but the command's own reply
+// (malformed JSON, a refused command, a missing token, an oversize body …),
+// hands the connection over to fasthttp for the rest of its life, so the
+// two paths can never answer the same request differently.
+
+// fastRoute is a route the fast path serves.
+type fastRoute uint8
+
+const (
+	routeRoot     fastRoute = iota + 1 // POST /
+	routePipeline                      // POST /pipeline
+)
+
+// headVerdict is what parseHead made of the start of a buffer.
+type headVerdict uint8
+
+const (
+	headMore     headVerdict = iota // the head is not complete yet
+	headFast                        // a fast-path request
+	headHandOver                    // fasthttp must serve it
+)
+
+// maxFastHead bounds a request head on the fast path; a longer one goes to
+// fasthttp, which answers 431 past its read buffer (4 KiB).
+const maxFastHead = 4000
+
+// reqHead is what the fast path needs from a request head.
+type reqHead struct {
+	route   fastRoute
+	size    int    // bytes of the head, the blank line included
+	bodyLen int    // Content-Length
+	auth    []byte // the Authorization value, aliasing the buffer; nil if absent
+	host    bool   // a non-empty Host header was seen (HTTP/1.1 requires one)
+}
+
+// Request lines the fast path serves.
+var (
+	lineRoot     = []byte("POST / HTTP/1.1\r\n")
+	linePipeline = []byte("POST /pipeline HTTP/1.1\r\n")
+)
+
+// parseHead reads the request head at the start of b. It reports headMore
+// while the head is incomplete, and headHandOver for anything but an
+// HTTP/1.1 POST to / or /pipeline with one Host, one plain Content-Length, no
+// Transfer-Encoding, Expect, Upgrade or Upstash-Encoding, and no
+// Connection other than keep-alive.
+func parseHead(b []byte) (reqHead, headVerdict) {
+	end := bytes.Index(b[:min(len(b), maxFastHead)], []byte("\r\n\r\n"))
+	if end < 0 {
+		if len(b) >= maxFastHead {
+			return reqHead{}, headHandOver
+		}
+		return reqHead{}, headMore
+	}
+	var h reqHead
+	switch {
+	case bytes.HasPrefix(b, lineRoot):
+		h.route, b = routeRoot, b[len(lineRoot):end+2]
+	case bytes.HasPrefix(b, linePipeline):
+		h.route, b = routePipeline, b[len(linePipeline):end+2]
+	default:
+		return reqHead{}, headHandOver
+	}
+	h.size, h.bodyLen = end+4, -1
+	for len(b) > 0 {
+		eol := bytes.Index(b, []byte("\r\n"))
+		line := b[:eol]
+		b = b[eol+2:]
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || !isToken(line[:colon]) || !isFieldValue(line[colon+1:]) {
+			return reqHead{}, headHandOver // folded, malformed or odd header
+		}
+		if !h.header(line[:colon], bytes.Trim(line[colon+1:], " \t")) {
+			return reqHead{}, headHandOver
+		}
+	}
+	if h.bodyLen < 0 || !h.host {
+		return reqHead{}, headHandOver
+	}
+	return h, headFast
+}
+
+// isToken reports whether b is an RFC 9110 token (a header name).
+func isToken(b []byte) bool {
+	for _, c := range b {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case bytes.IndexByte([]byte("!#$%&'*+-.^_`|~"), c) >= 0:
+		default:
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// isFieldValue reports whether b holds only header-value bytes: tab,
+// space, visible ASCII and bytes of 0x80 and above.
+func isFieldValue(b []byte) bool {
+	for _, c := range b {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// header takes one header; false means fasthttp must serve the request.
+func (h *reqHead) header(name, val []byte) bool {
+	switch {
+	case bytes.EqualFold(name, []byte("Content-Length")):
+		if h.bodyLen >= 0 || len(val) == 0 || len(val) > 10 {
+			return false
+		}
+		n := 0
+		for _, c := range val {
+			if c < '0' || c > '9' {
+				return false
+			}
+			n = n*10 + int(c-'0')
+		}
+		h.bodyLen = n
+	case bytes.EqualFold(name, []byte("Host")):
+		if h.host || len(val) == 0 {
+			return false
+		}
+		h.host = true
+	case bytes.EqualFold(name, []byte("Authorization")):
+		if h.auth != nil {
+			return false
+		}
+		h.auth = val
+	case bytes.EqualFold(name, []byte("Connection")):
+		return bytes.EqualFold(val, []byte("keep-alive"))
+	case bytes.EqualFold(name, []byte("Transfer-Encoding")),
+		bytes.EqualFold(name, []byte("Expect")),
+		bytes.EqualFold(name, []byte("Upgrade")),
+		bytes.EqualFold(name, []byte("Upstash-Encoding")):
+		return false
+	}
+	return true
+}
+
+// fastPerm is what a fast-path request's Authorization allows; ok is
+// false when fasthttp must answer (no or a wrong token).
+func (s *Server) fastPerm(auth []byte) (p perm, ok bool) {
+	if s.cfg.Token == "" && s.cfg.ReadOnlyToken == "" {
+		return permAll, true
+	}
+	tok, ok := bearer(auth)
+	if !ok {
+		return 0, false
+	}
+	return s.tokenPerm(tok)
+}
+
+// fastCommands decodes a fast-path request's body with d and checks its
+// commands against p; ok is false when fasthttp must answer it.
+func fastCommands(d *decoder, route fastRoute, body []byte, p perm) (cmds [][][]byte, ok bool) {
+	switch route {
+	case routeRoot:
+		body = bytes.TrimLeft(body, " \t\r\n")
+		if len(body) == 0 || body[0] != '[' {
+			return nil, false // a MemFast query, or an error to explain
+		}
+		args, err := d.command(body)
+		if err != nil {
+			return nil, false
+		}
+		d.batch = append(d.batch[:0], args)
+		cmds = d.batch
+	case routePipeline:
+		var err error
+		if cmds, err = d.pipeline(body); err != nil {
+			return nil, false
+		}
+	}
+	for _, args := range cmds {
+		if st, _ := check(p, args, false); st != 0 {
+			return nil, false
+		}
+	}
+	return cmds, true
+}
+
+// appendFastReply appends the whole HTTP answer to a fast-path request
+// whose commands got replies (one for POST /), built as the fasthttp
+// routes build theirs; body is scratch space, returned for reuse.
+func appendFastReply(dst, body []byte, route fastRoute, replies []shard.Reply, date []byte) ([]byte, []byte) {
+	status := "200 OK"
+	body = body[:0]
+	switch route {
+	case routeRoot:
+		if replies[0].Kind == shard.KindError {
+			status = "400 Bad Request"
+		}
+		body = AppendEntry(body, replies[0], false)
+	case routePipeline:
+		body = append(body, '[')
+		for i, r := range replies {
+			if i > 0 {
+				body = append(body, ',')
+			}
+			body = AppendEntry(body, r, false)
+		}
+		body = append(body, ']')
+	}
+	dst = append(dst, "HTTP/1.1 "...)
+	dst = append(dst, status...)
+	dst = append(dst, "\r\nDate: "...)
+	dst = append(dst, date...)
+	dst = append(dst, "\r\nContent-Type: "+contentJSON+"\r\nContent-Length: "...)
+	dst = strconv.AppendInt(dst, int64(len(body)), 10)
+	dst = append(dst, "\r\nAccess-Control-Allow-Origin: *\r\n\r\n"...)
+	return append(dst, body...), body
+}
+
+// httpDate is the Date header's value for now, refreshed once a second.
+type httpDate struct {
+	sec int64
+	b   []byte
+}
+
+func (d *httpDate) at(now time.Time) []byte {
+	if s := now.Unix(); s != d.sec || d.b == nil {
+		d.sec = s
+		d.b = now.UTC().AppendFormat(d.b[:0], "Mon, 02 Jan 2006 15:04:05 GMT")
+	}
+	return d.b
+}

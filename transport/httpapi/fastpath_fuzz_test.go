@@ -1,0 +1,67 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+)
+
+// FuzzParseHead holds the event loop's request-head parser to fasthttp's:
+// whatever parseHead takes for the fast path, fasthttp must read as the
+// same request (method, path, body length, Authorization), so a request
+// never means one thing to the loop and another to fasthttp.
+func FuzzParseHead(f *testing.F) {
+	for _, s := range []string{
+		rawPost("/", `["GET","k"]`),
+		rawPost("/pipeline", `[["GET","k"]]`, "Authorization: Bearer t"),
+		"POST / HTTP/1.1\r\nhost: x\r\ncontent-length:   11 \r\nconnection: Keep-Alive\r\n\r\n[\"GET\",\"k\"]",
+		"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nContent-Length: 11\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\n Folded: y\r\nContent-Length: 0\r\n\r\n",
+		"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, v := parseHead(b)
+		if v != headFast {
+			return
+		}
+		if h.size > len(b) || h.bodyLen < 0 || !bytes.HasSuffix(b[:h.size], []byte("\r\n\r\n")) {
+			t.Fatalf("head %+v of %q", h, b)
+		}
+		var req fasthttp.Request
+		req.Header.DisableNormalizing()
+		if err := req.Header.Read(bufio.NewReader(bytes.NewReader(b[:h.size]))); err != nil {
+			t.Fatalf("fast path takes %q; fasthttp: %v", b[:h.size], err)
+		}
+		path := "/"
+		if h.route == routePipeline {
+			path = "/pipeline"
+		}
+		switch {
+		case string(req.Header.Method()) != "POST" || string(req.Header.RequestURI()) != path:
+			t.Fatalf("%q: fasthttp reads %s %s", b, req.Header.Method(), req.Header.RequestURI())
+		case req.Header.ContentLength() != h.bodyLen:
+			t.Fatalf("%q: Content-Length %d, fasthttp %d", b, h.bodyLen, req.Header.ContentLength())
+		case req.Header.ConnectionClose():
+			t.Fatalf("%q: fasthttp reads Connection: close", b)
+		case !bytes.Equal(peekFold(&req.Header, "Authorization"), h.auth):
+			t.Fatalf("%q: Authorization %q, fasthttp %q", b, h.auth, peekFold(&req.Header, "Authorization"))
+		}
+	})
+}
+
+// peekFold is the value of the header named name in any case, nil if absent.
+func peekFold(h *fasthttp.RequestHeader, name string) []byte {
+	var v []byte
+	h.VisitAll(func(k, val []byte) {
+		if v == nil && bytes.EqualFold(k, []byte(name)) {
+			v = append([]byte{}, val...)
+		}
+	})
+	return v
+}

@@ -1,0 +1,385 @@
+//go:build linux
+
+package httpapi
+
+import (
+	"context"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/memshard/memshard/router"
+	"github.com/memshard/memshard/transport/internal/netpoll"
+)
+
+// loop is an epoll event loop for HTTP/1.1 keep-alive connections, built
+// like the RESP transport's: each round it reads the ready connections,
+// starts the commands of every complete fast-path request on the router
+// (one shard wake-up for the whole round), then finishes them and answers
+// each connection with one write — one read and one write system call per
+// request, where fasthttp's goroutine per connection also pays a wake-up
+// and a read that finds nothing. A request the fast path does not serve
+// (fastpath.go) hands its connection, with the bytes read so far, over to
+// fasthttp for good. Only the loop's goroutine touches its connections;
+// others reach it through the inbox and the poller's wake-up pipe.
+type loop struct {
+	s       *Server
+	p       *netpoll.Poller
+	conns   map[int]*lconn // by socket
+	started []*lconn       // requests in flight this round
+	now     time.Time
+	swept   time.Time
+	date    httpDate
+	body    []byte       // scratch for one answer's body
+	open    atomic.Int64 // connections the loop serves
+	drainBy time.Time    // when stopping: the deadline for requests under way
+
+	inbox netpoll.Inbox[*lconn] // new connections, and the stop request
+}
+
+// lconn is one connection served by a loop.
+type lconn struct {
+	fd      int
+	in      []byte // read buffer; in[start:end] is not consumed yet
+	start   int
+	end     int
+	out     []byte // answers not written yet, from woff
+	woff    int
+	blocked bool // waiting for the socket to take the rest of out
+	handOff bool // hand over to fasthttp once out is written
+	lastIO  time.Time
+	release func() // gives back the connection's MaxConns slot
+
+	sess   *router.Session
+	decs   []*decoder  // one per request of the round
+	routes []fastRoute // the round's requests
+	counts []int       // commands per request
+	cmds   [][][]byte  // the round's commands, all requests in order
+}
+
+const (
+	loopsSupported = true
+	loopReadBuf    = 16 << 10
+)
+
+func newLoop(s *Server) (*loop, error) {
+	p, err := netpoll.New(256)
+	if err != nil {
+		return nil, err
+	}
+	return &loop{s: s, p: p, conns: map[int]*lconn{}}, nil
+}
+
+// add hands the loop a new connection's socket. Safe from any goroutine.
+func (l *loop) add(fd int, release func()) {
+	c := &lconn{fd: fd, release: release}
+	l.open.Add(1)
+	l.inbox.Put(c)
+	l.p.Wake()
+}
+
+// shutdown makes the loop stop: it closes idle connections at once, the
+// others once the request they are sending has been answered (for up to
+// shutdownGrace), and returns.
+func (l *loop) shutdown() {
+	l.inbox.Stop()
+	l.p.Wake()
+}
+
+// run is the loop's goroutine.
+func (l *loop) run(<-chan struct{}) {
+	defer l.p.Close()
+	for {
+		timeout := -1
+		switch {
+		case !l.drainBy.IsZero():
+			timeout = 100
+		case l.s.loopTimeout() > 0:
+			timeout = 1000
+		}
+		n, err := l.p.Wait(timeout)
+		if err != nil && err != syscall.EINTR {
+			l.s.cfg.Logger.Error().Err(err).Msg("epoll_wait failed; closing the loop's connections")
+			l.closeAll()
+			return
+		}
+		l.now = time.Now()
+		for i := range n {
+			l.event(l.p.Event(i))
+		}
+		for i, c := range l.started {
+			l.finish(c)
+			l.started[i] = nil
+		}
+		l.started = l.started[:0]
+		if !l.control() {
+			return
+		}
+		l.sweep()
+	}
+}
+
+// event handles one ready descriptor.
+func (l *loop) event(fd int, _ uint32) {
+	if l.p.IsWake(fd) {
+		return
+	}
+	c := l.conns[fd]
+	if c == nil {
+		return
+	}
+	if c.blocked { // waiting to write the rest of its answers
+		l.flush(c)
+		return
+	}
+	switch {
+	case c.in == nil:
+		c.in = make([]byte, loopReadBuf)
+	case c.end == len(c.in): // a request larger than the buffer
+		c.in = append(c.in, make([]byte, len(c.in))...)
+	}
+	n, err := netpoll.Read(fd, c.in[c.end:])
+	if n <= 0 {
+		if n < 0 && (err == syscall.EAGAIN || err == syscall.EINTR) {
+			return
+		}
+		l.closeConn(c) // end of stream or a socket error
+		return
+	}
+	c.end += n
+	c.lastIO = l.now
+	if l.start(c) {
+		l.started = append(l.started, c)
+	} else if c.handOff {
+		l.handOver(c)
+	}
+}
+
+// start parses c's complete requests and starts their commands; it
+// reports whether it started any. It stops at a request fasthttp must
+// serve (setting handOff) and at an incomplete one, growing the buffer
+// when that one will not fit.
+func (l *loop) start(c *lconn) bool {
+	c.cmds, c.routes, c.counts = c.cmds[:0], c.routes[:0], c.counts[:0]
+	for pos := c.start; ; {
+		h, v := parseHead(c.in[pos:c.end])
+		if v == headFast && h.bodyLen > l.s.cfg.MaxBodySize {
+			v = headHandOver // fasthttp answers 413
+		}
+		if v == headHandOver {
+			c.handOff = true
+			break
+		}
+		if v == headMore {
+			c.grow(pos, maxFastHead)
+			break
+		}
+		if pos+h.size+h.bodyLen > c.end {
+			c.grow(pos, h.size+h.bodyLen)
+			break
+		}
+		p, ok := l.s.fastPerm(h.auth)
+		var cmds [][][]byte
+		if ok {
+			cmds, ok = fastCommands(c.decoder(len(c.routes)), h.route, c.in[pos+h.size:pos+h.size+h.bodyLen], p)
+		}
+		if !ok {
+			c.handOff = true
+			break
+		}
+		c.cmds = append(c.cmds, cmds...)
+		c.routes = append(c.routes, h.route)
+		c.counts = append(c.counts, len(cmds))
+		pos += h.size + h.bodyLen
+		c.start = pos
+	}
+	if len(c.routes) == 0 {
+		return false
+	}
+	if c.sess == nil {
+		c.sess = l.s.r.NewSessionFor(router.TransportHTTP)
+	}
+	c.sess.Start(c.cmds)
+	return true
+}
+
+// decoder returns the connection's decoder for the i-th request of a round.
+func (c *lconn) decoder(i int) *decoder {
+	for len(c.decs) <= i {
+		c.decs = append(c.decs, new(decoder))
+	}
+	return c.decs[i]
+}
+
+// grow makes room for a request of need bytes starting at pos, unless
+// started requests' arguments alias the buffer (then the next read grows
+// it, see event).
+func (c *lconn) grow(pos, need int) {
+	if pos+need <= len(c.in) || len(c.routes) > 0 {
+		return
+	}
+	c.start = pos
+	if need <= len(c.in) {
+		c.compact()
+		return
+	}
+	in := make([]byte, need+loopReadBuf)
+	c.end = copy(in, c.in[pos:c.end])
+	c.in, c.start = in, 0
+}
+
+// compact moves the unconsumed input to the front of the buffer.
+func (c *lconn) compact() {
+	if c.start > 0 {
+		c.end = copy(c.in, c.in[c.start:c.end])
+		c.start = 0
+	}
+}
+
+// finish waits for c's started commands, queues their answers, moves
+// unconsumed input to the front and writes the answers.
+func (l *loop) finish(c *lconn) {
+	replies := c.sess.Finish(context.Background(), c.cmds)
+	date := l.date.at(l.now)
+	for i, route := range c.routes {
+		n := c.counts[i]
+		c.out, l.body = appendFastReply(c.out, l.body, route, replies[:n], date)
+		replies = replies[n:]
+	}
+	c.routes = c.routes[:0]
+	for _, d := range c.decs {
+		d.release()
+	}
+	c.compact()
+	if len(l.body) > 64<<10 {
+		l.body = nil
+	}
+	l.flush(c)
+}
+
+// flush writes c's pending answers. When the socket is full it keeps the
+// rest, stops reading c and waits until the socket can take more; once
+// all is written it hands a connection marked handOff to fasthttp.
+func (l *loop) flush(c *lconn) {
+	for c.woff < len(c.out) {
+		n, err := netpoll.Write(c.fd, c.out[c.woff:])
+		if n > 0 {
+			c.woff += n
+		}
+		switch {
+		case err == nil || err == syscall.EINTR:
+		case err == syscall.EAGAIN:
+			if !c.blocked {
+				c.blocked = true
+				l.p.Watch(c.fd, syscall.EPOLL_CTL_MOD, syscall.EPOLLOUT)
+			}
+			return
+		default:
+			l.closeConn(c)
+			return
+		}
+	}
+	c.woff, c.out = 0, c.out[:0]
+	if cap(c.out) > 64<<10 {
+		c.out = nil
+	}
+	if c.blocked {
+		c.blocked = false
+		l.p.Watch(c.fd, syscall.EPOLL_CTL_MOD, syscall.EPOLLIN)
+	}
+	if c.handOff {
+		l.handOver(c)
+	}
+}
+
+// handOver gives c, with what it sent that the loop has not consumed, to
+// fasthttp.
+func (l *loop) handOver(c *lconn) {
+	pre := append([]byte(nil), c.in[c.start:c.end]...)
+	l.forget(c)
+	l.s.handBack(c.fd, pre, c.release)
+}
+
+// forget stops serving c without closing its socket.
+func (l *loop) forget(c *lconn) {
+	if l.conns[c.fd] == c {
+		delete(l.conns, c.fd)
+		l.p.Forget(c.fd)
+	}
+	if c.sess != nil {
+		c.sess.Close()
+	}
+	l.open.Add(-1)
+}
+
+// control takes what other goroutines handed over: new connections and the
+// stop request. It reports false when the loop must return.
+func (l *loop) control() bool {
+	adds, stop := l.inbox.Take()
+	for _, c := range adds {
+		c.lastIO = l.now
+		if err := l.p.Watch(c.fd, syscall.EPOLL_CTL_ADD, syscall.EPOLLIN); err != nil || stop {
+			l.open.Add(-1)
+			netpoll.Close(c.fd)
+			c.release()
+			continue
+		}
+		l.conns[c.fd] = c
+	}
+	if stop {
+		return l.drain()
+	}
+	return true
+}
+
+// drain closes the connections that are not in the middle of a request;
+// it reports false once none is left or the grace period is over.
+func (l *loop) drain() bool {
+	if l.drainBy.IsZero() {
+		l.drainBy = l.now.Add(shutdownGrace)
+	}
+	for _, c := range l.conns {
+		if (c.start == c.end && !c.blocked) || l.now.After(l.drainBy) {
+			l.closeConn(c)
+		}
+	}
+	return len(l.conns) > 0
+}
+
+// closeConn closes c and forgets it.
+func (l *loop) closeConn(c *lconn) {
+	l.forget(c)
+	netpoll.Close(c.fd)
+	c.release()
+}
+
+func (l *loop) closeAll() {
+	for _, c := range l.conns {
+		l.closeConn(c)
+	}
+}
+
+// sweep, once a second when a timeout is configured, closes connections
+// idle longer than it and hands a connection stuck in the middle of a
+// request to fasthttp, which answers 408 when its ReadTimeout passes.
+func (l *loop) sweep() {
+	t := l.s.loopTimeout()
+	if t <= 0 || l.now.Sub(l.swept) < time.Second {
+		return
+	}
+	l.swept = l.now
+	for _, c := range l.conns {
+		if c.blocked || l.now.Sub(c.lastIO) <= t {
+			continue
+		}
+		if c.start < c.end {
+			l.handOver(c)
+		} else {
+			l.closeConn(c)
+		}
+	}
+}
+
+// openConns is how many connections the loop serves. Safe from any
+// goroutine.
+func (l *loop) openConns() int64 { return l.open.Load() }

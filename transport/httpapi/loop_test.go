@@ -1,0 +1,269 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rawPost is a POST with a Content-Length body and extra header lines.
+func rawPost(path, body string, headers ...string) string {
+	h := "POST " + path + " HTTP/1.1\r\nHost: x\r\n"
+	for _, l := range headers {
+		h += l + "\r\n"
+	}
+	return h + "Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+}
+
+// exchange sends reqs over one connection — in one write, or in chunks of
+// random sizes when rng is set — and reads one answer per request (fewer
+// when the server closes). Each answer is status, headers but Date, body.
+func exchange(t *testing.T, addr string, reqs []string, rng *rand.Rand) []string {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	all := []byte(strings.Join(reqs, ""))
+	var pieces []int // chunk sizes, drawn here: rng is not shared with the writer
+	for rest, piece := len(all), max(40, len(all)/50); rest > 0; {
+		n := rest
+		if rng != nil {
+			n = min(n, 1+rng.IntN(piece)) // a large body goes in ~50 pieces
+		}
+		pieces = append(pieces, n)
+		rest -= n
+	}
+	wrote := make(chan struct{})
+	defer func() { nc.Close(); <-wrote }()
+	go func() {
+		defer close(wrote)
+		for _, n := range pieces {
+			if _, err := nc.Write(all[:n]); err != nil {
+				return
+			}
+			all = all[n:]
+			if rng != nil {
+				time.Sleep(200 * time.Microsecond)
+			}
+		}
+	}()
+	br := bufio.NewReader(nc)
+	var out []string
+	for range reqs {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			out = append(out, "error: "+err.Error())
+			break
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		resp.Header.Del("Date")
+		var hb bytes.Buffer
+		resp.Header.Write(&hb)
+		out = append(out, resp.Status+"\n"+hb.String()+string(b))
+		if resp.Close {
+			break
+		}
+	}
+	return out
+}
+
+// loopScripts are request sequences, each over one connection, mixing what
+// the event loop serves with what it hands over to fasthttp.
+var loopScripts = map[string][]string{
+	"set get":       {rawPost("/", `["SET","k","v"]`), rawPost("/", `["GET","k"]`), rawPost("/", ` ["INCR","n"]`)},
+	"pipeline":      {rawPost("/pipeline", `[["SET","p","1"],["INCR","p"],["GET","p"],["GET","nope"]]`), rawPost("/", `["GET","p"]`)},
+	"errors":        {rawPost("/", `["NOPE"]`), rawPost("/", `["GET"]`), rawPost("/", `["INCR","s"]`), rawPost("/", `["SET","s","x"]`), rawPost("/", `["INCR","s"]`)},
+	"query":         {rawPost("/", `["SET","q","1"]`), rawPost("/", `{"query":"GET q"}`), rawPost("/", `["GET","q"]`)},
+	"bad json":      {rawPost("/", `["SET","a"`), rawPost("/", `["SET","a","1"]`), rawPost("/pipeline", `[["GET","a"]`)},
+	"bad shapes":    {rawPost("/", `"GET"`), rawPost("/", ``), rawPost("/pipeline", `[]`), rawPost("/", `["GET","a"]`)},
+	"other routes":  {"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n", rawPost("/", `["SET","r","1"]`), "GET /GET/r HTTP/1.1\r\nHost: x\r\n\r\n"},
+	"txn refused":   {rawPost("/", `["MULTI"]`), rawPost("/pipeline", `[["SET","t","1"],["EXEC"]]`), rawPost("/", `["GET","t"]`)},
+	"multi-exec":    {rawPost("/multi-exec", `[["SET","m","1"],["INCR","m"]]`), rawPost("/", `["GET","m"]`)},
+	"base64":        {rawPost("/", `["SET","b","hello"]`), rawPost("/", `["GET","b"]`, "Upstash-Encoding: base64"), rawPost("/", `["GET","b"]`)},
+	"header forms":  {"POST / HTTP/1.1\r\nhost: x\r\ncontent-length:   11 \r\nconnection: Keep-Alive\r\nX-Other: y\r\n\r\n" + `["GET","k"]`, rawPost("/", `["GET","k"]`, "Content-Type: application/json", "Accept: */*")},
+	"conn close":    {rawPost("/", `["SET","c","1"]`), rawPost("/", `["GET","c"]`, "Connection: close"), rawPost("/", `["GET","c"]`)},
+	"chunked":       {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nb\r\n[\"GET\",\"k\"]\r\n0\r\n\r\n", rawPost("/", `["GET","k"]`)},
+	"http/1.0":      {"POST / HTTP/1.0\r\nContent-Length: 11\r\n\r\n" + `["GET","k"]`},
+	"two lengths":   {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nContent-Length: 11\r\n\r\n" + `["GET","k"]`},
+	"bad length":    {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +11\r\n\r\n" + `["GET","k"]`},
+	"no host":       {"POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n" + `["GET","k"]`},
+	"two hosts":     {"POST / HTTP/1.1\r\nHost: x\r\nHost: y\r\nContent-Length: 11\r\n\r\n" + `["GET","k"]`},
+	"no length":     {"POST / HTTP/1.1\r\nHost: x\r\n\r\n", rawPost("/", `["GET","k"]`)},
+	"large value":   {rawPost("/", `["SET","big","`+strings.Repeat("x", 100<<10)+`"]`), rawPost("/", `["STRLEN","big"]`), rawPost("/pipeline", `[["GET","big"],["STRLEN","big"]]`)},
+	"over max body": {rawPost("/", `["SET","o","1"]`), rawPost("/", `["SET","o","`+strings.Repeat("y", 300<<10)+`"]`)},
+	"garbage":       {rawPost("/", `["SET","g","1"]`), "NOT HTTP\r\n\r\n"},
+	"options":       {"OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n", rawPost("/", `["GET","k"]`)},
+	"wrong method":  {"PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", rawPost("/", `["GET","k"]`)},
+	"path query":    {rawPost("/?x=1", `["GET","k"]`), rawPost("/", `["GET","k"]`)},
+}
+
+// authScripts run against servers with both tokens set.
+var authScripts = map[string][]string{
+	"no token":    {rawPost("/", `["GET","k"]`), rawPost("/", `["GET","k"]`, "Authorization: Bearer full")},
+	"wrong token": {rawPost("/", `["GET","k"]`, "Authorization: Bearer nope")},
+	"full":        {rawPost("/", `["SET","k","1"]`, "Authorization: Bearer full"), rawPost("/pipeline", `[["GET","k"]]`, "authorization: bearer  full ")},
+	"read only":   {rawPost("/", `["GET","k"]`, "Authorization: Bearer ro"), rawPost("/", `["SET","k","2"]`, "Authorization: Bearer ro"), rawPost("/", `["GET","k"]`, "Authorization: Bearer full")},
+	"query token": {"POST /?_token=full HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n" + `["GET","k"]`},
+	"two auths":   {rawPost("/", `["GET","k"]`, "Authorization: Bearer ro", "Authorization: Bearer full")},
+}
+
+// TestLoopMatchesFasthttp sends the same request sequences to a server
+// whose event loop serves connections and to one where fasthttp serves
+// them all, and requires the same answers, with the requests in one write
+// and dribbled in small pieces.
+func TestLoopMatchesFasthttp(t *testing.T) {
+	if !loopsSupported {
+		t.Skip("event loops need Linux")
+	}
+	seed := rand.Uint64()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
+	run := func(t *testing.T, scripts map[string][]string, mod func(*Config)) int {
+		checked := 0
+		for _, dribble := range []bool{false, true} {
+			loopSrv, lc := startServer(t, func(c *Config) { mod(c); c.EventLoops = 1 })
+			plainSrv, pc := startServer(t, func(c *Config) { mod(c); c.EventLoops = -1 })
+			if len(loopSrv.loops) != 1 || len(plainSrv.loops) != 0 {
+				t.Fatalf("loops: %d and %d", len(loopSrv.loops), len(plainSrv.loops))
+			}
+			for name, reqs := range scripts {
+				var r *rand.Rand
+				if dribble {
+					r = rng
+				}
+				got := exchange(t, strings.TrimPrefix(lc.base, "http://"), reqs, r)
+				want := exchange(t, strings.TrimPrefix(pc.base, "http://"), reqs, r)
+				if g, w := strings.Join(got, "\n---\n"), strings.Join(want, "\n---\n"); g != w {
+					t.Errorf("%s (dribbled %v):\nloop:\n%s\nfasthttp:\n%s", name, dribble, clip(g), clip(w))
+				}
+				checked += len(got)
+			}
+		}
+		return checked
+	}
+	n := run(t, loopScripts, func(c *Config) { c.MaxBodySize = 200 << 10 })
+	n += run(t, authScripts, func(c *Config) { c.Token, c.ReadOnlyToken = "full", "ro" })
+	t.Logf("%d answers compared", n)
+}
+
+// clip shortens s for a failure message.
+func clip(s string) string {
+	if len(s) > 2000 {
+		return s[:2000] + "…"
+	}
+	return s
+}
+
+// waitFor polls cond for up to five seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 5s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLoopHandOver checks who serves a connection: the loop for POST /,
+// fasthttp from the first request the loop does not serve on, with the
+// connection counted once throughout.
+func TestLoopHandOver(t *testing.T) {
+	if !loopsSupported {
+		t.Skip("event loops need Linux")
+	}
+	s, c := startServer(t, func(c *Config) { c.EventLoops = 1 })
+	nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(nc)
+	send := func(req, want string) {
+		t.Helper()
+		if _, err := io.WriteString(nc, req); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != want {
+			t.Fatalf("%q: got %s, want %s", req, b, want)
+		}
+	}
+	conns := func() (loop, fast int64) {
+		return s.loops[0].openConns(), int64(s.srv.GetOpenConnectionsCount())
+	}
+	send(rawPost("/", `["SET","h","1"]`), `{"result":"OK"}`)
+	if l, f := conns(); l != 1 || f != 0 {
+		t.Fatalf("after POST /: loop %d, fasthttp %d connections", l, f)
+	}
+	send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n", "OK")
+	waitFor(t, "handed over", func() bool { l, f := conns(); return l == 0 && f == 1 })
+	send(rawPost("/", `["GET","h"]`), `{"result":"1"}`)
+	metrics := c.do("GET", "/metrics", "").body
+	if !strings.Contains(metrics, `memshard_connections{transport="http"} 2`) {
+		t.Errorf("metrics do not count both connections once:\n%s", grepLines(metrics, "memshard_connections"))
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestLoopTimeouts checks the loop's sweep: an idle connection is closed
+// after IdleTimeout, and one stuck in the middle of a request is handed to
+// fasthttp, which answers 408.
+func TestLoopTimeouts(t *testing.T) {
+	if !loopsSupported {
+		t.Skip("event loops need Linux")
+	}
+	_, c := startServer(t, func(c *Config) { c.EventLoops, c.ReadTimeout, c.IdleTimeout = 1, time.Second, time.Second })
+	dial := func() (net.Conn, *bufio.Reader) {
+		nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nc.Close() })
+		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		return nc, bufio.NewReader(nc)
+	}
+	idle, ibr := dial()
+	io.WriteString(idle, rawPost("/", `["PING"]`))
+	resp, err := http.ReadResponse(ibr, nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("PING: %v %v", resp, err)
+	}
+	io.ReadAll(resp.Body)
+	stuck, sbr := dial()
+	io.WriteString(stuck, rawPost("/", `["PING"]`)[:30])
+	if _, err := ibr.ReadByte(); err != io.EOF {
+		t.Errorf("idle connection: read %v, want EOF", err)
+	}
+	resp, err = http.ReadResponse(sbr, nil)
+	if err != nil || resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("stuck request: %v %v", resp, err)
+	}
+}
