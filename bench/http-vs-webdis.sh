@@ -6,6 +6,7 @@
 #
 #   bash bench/http-vs-webdis.sh            # -d 10s, 3 rounds
 #   DURATION=5s ROUNDS=5 bash bench/http-vs-webdis.sh
+#   MEMSHARD_FLAGS="--procs 2 --http-event-loops 2" bash bench/http-vs-webdis.sh
 #
 # memshard gets POST / with ["GET","k"] and ["SET","k","v"]
 # (bench/http-post-*.lua), Webdis the same commands as GET /GET/k and
@@ -20,6 +21,7 @@ DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
+MEMSHARD_FLAGS=${MEMSHARD_FLAGS:-} # extra memshard flags, word-split
 
 for bin in wrk webdis redis-server curl; do
   command -v "$bin" >/dev/null || { echo "$bin not found: apt-get install wrk webdis redis-server curl" >&2; exit 1; }
@@ -44,7 +46,7 @@ rport=$(freeport)
 wport=$(freeport)
 
 "$work/memshard" --http-addr "127.0.0.1:$mport" --resp-addr "" --dir "$work/data" --appendonly no \
-  --log-level warn >"$work/memshard.log" 2>&1 &
+  --log-level warn $MEMSHARD_FLAGS >"$work/memshard.log" 2>&1 &
 pids+=($!)
 "$work/httpbare" -addr "127.0.0.1:$bport" >"$work/httpbare.log" 2>&1 &
 pids+=($!)
