@@ -45,6 +45,7 @@ type reqHead struct {
 	bodyLen int    // Content-Length
 	auth    []byte // the Authorization value, aliasing the buffer; nil if absent
 	host    bool   // a non-empty Host header was seen (HTTP/1.1 requires one)
+	b64     int8   // Upstash-Encoding: 0 absent, 1 base64, -1 another value
 }
 
 // Request lines the fast path serves.
@@ -55,9 +56,9 @@ var (
 
 // parseHead reads the request head at the start of b. It reports headMore
 // while the head is incomplete, and headHandOver for anything but an
-// HTTP/1.1 POST to / or /pipeline with one Host, one plain Content-Length, no
-// Transfer-Encoding, Expect, Upgrade or Upstash-Encoding, and no
-// Connection other than keep-alive.
+// HTTP/1.1 POST to / or /pipeline with one Host, one plain Content-Length,
+// at most one Upstash-Encoding, no Transfer-Encoding, Expect or Upgrade,
+// and no Connection other than keep-alive.
 func parseHead(b []byte) (reqHead, headVerdict) {
 	end := bytes.Index(b[:min(len(b), maxFastHead)], []byte("\r\n\r\n"))
 	if end < 0 {
@@ -145,10 +146,17 @@ func (h *reqHead) header(name, val []byte) bool {
 		h.auth = val
 	case bytes.EqualFold(name, []byte("Connection")):
 		return bytes.EqualFold(val, []byte("keep-alive"))
+	case bytes.EqualFold(name, []byte("Upstash-Encoding")):
+		if h.b64 != 0 {
+			return false
+		}
+		h.b64 = -1
+		if bytes.EqualFold(val, []byte("base64")) {
+			h.b64 = 1
+		}
 	case bytes.EqualFold(name, []byte("Transfer-Encoding")),
 		bytes.EqualFold(name, []byte("Expect")),
-		bytes.EqualFold(name, []byte("Upgrade")),
-		bytes.EqualFold(name, []byte("Upstash-Encoding")):
+		bytes.EqualFold(name, []byte("Upgrade")):
 		return false
 	}
 	return true
@@ -198,8 +206,9 @@ func fastCommands(d *decoder, route fastRoute, body []byte, p perm) (cmds [][][]
 
 // appendFastReply appends the whole HTTP answer to a fast-path request
 // whose commands got replies (one for POST /), built as the fasthttp
-// routes build theirs; body is scratch space, returned for reuse.
-func appendFastReply(dst, body []byte, route fastRoute, replies []shard.Reply, date []byte) ([]byte, []byte) {
+// routes build theirs (b64: Upstash-Encoding: base64); body is scratch
+// space, returned for reuse.
+func appendFastReply(dst, body []byte, route fastRoute, b64 bool, replies []shard.Reply, date []byte) ([]byte, []byte) {
 	status := "200 OK"
 	body = body[:0]
 	switch route {
@@ -207,14 +216,14 @@ func appendFastReply(dst, body []byte, route fastRoute, replies []shard.Reply, d
 		if replies[0].Kind == shard.KindError {
 			status = "400 Bad Request"
 		}
-		body = AppendEntry(body, replies[0], false)
+		body = AppendEntry(body, replies[0], b64 && !plainReply(replies[0]))
 	case routePipeline:
 		body = append(body, '[')
 		for i, r := range replies {
 			if i > 0 {
 				body = append(body, ',')
 			}
-			body = AppendEntry(body, r, false)
+			body = AppendEntry(body, r, b64)
 		}
 		body = append(body, ']')
 	}

@@ -16,6 +16,7 @@ func FuzzParseHead(f *testing.F) {
 	for _, s := range []string{
 		rawPost("/", `["GET","k"]`),
 		rawPost("/pipeline", `[["GET","k"]]`, "Authorization: Bearer t"),
+		rawPost("/", `["GET","k"]`, "Upstash-Encoding: base64"),
 		"POST / HTTP/1.1\r\nhost: x\r\ncontent-length:   11 \r\nconnection: Keep-Alive\r\n\r\n[\"GET\",\"k\"]",
 		"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nContent-Length: 11\r\n\r\n",
 		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -49,6 +50,8 @@ func FuzzParseHead(f *testing.F) {
 			t.Fatalf("%q: Content-Length %d, fasthttp %d", b, h.bodyLen, req.Header.ContentLength())
 		case req.Header.ConnectionClose():
 			t.Fatalf("%q: fasthttp reads Connection: close", b)
+		case (h.b64 > 0) != bytes.EqualFold(bytes.TrimSpace(peekFold(&req.Header, "Upstash-Encoding")), []byte("base64")):
+			t.Fatalf("%q: base64 %d, fasthttp %q", b, h.b64, peekFold(&req.Header, "Upstash-Encoding"))
 		case !bytes.Equal(peekFold(&req.Header, "Authorization"), h.auth):
 			t.Fatalf("%q: Authorization %q, fasthttp %q", b, h.auth, peekFold(&req.Header, "Authorization"))
 		}

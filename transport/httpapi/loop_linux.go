@@ -53,6 +53,7 @@ type lconn struct {
 	sess   *router.Session
 	decs   []*decoder  // one per request of the round
 	routes []fastRoute // the round's requests
+	b64s   []bool      // per request: Upstash-Encoding: base64
 	counts []int       // commands per request
 	cmds   [][][]byte  // the round's commands, all requests in order
 }
@@ -160,7 +161,7 @@ func (l *loop) event(fd int, _ uint32) {
 // serve (setting handOff) and at an incomplete one, growing the buffer
 // when that one will not fit.
 func (l *loop) start(c *lconn) bool {
-	c.cmds, c.routes, c.counts = c.cmds[:0], c.routes[:0], c.counts[:0]
+	c.cmds, c.routes, c.counts, c.b64s = c.cmds[:0], c.routes[:0], c.counts[:0], c.b64s[:0]
 	for pos := c.start; ; {
 		h, v := parseHead(c.in[pos:c.end])
 		if v == headFast && h.bodyLen > l.s.cfg.MaxBodySize {
@@ -189,6 +190,7 @@ func (l *loop) start(c *lconn) bool {
 		}
 		c.cmds = append(c.cmds, cmds...)
 		c.routes = append(c.routes, h.route)
+		c.b64s = append(c.b64s, h.b64 > 0)
 		c.counts = append(c.counts, len(cmds))
 		pos += h.size + h.bodyLen
 		c.start = pos
@@ -243,7 +245,7 @@ func (l *loop) finish(c *lconn) {
 	date := l.date.at(l.now)
 	for i, route := range c.routes {
 		n := c.counts[i]
-		c.out, l.body = appendFastReply(c.out, l.body, route, replies[:n], date)
+		c.out, l.body = appendFastReply(c.out, l.body, route, c.b64s[i], replies[:n], date)
 		replies = replies[n:]
 	}
 	c.routes = c.routes[:0]
