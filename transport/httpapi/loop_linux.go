@@ -253,6 +253,9 @@ func (l *loop) finish(c *lconn) {
 		d.release()
 	}
 	c.compact()
+	if c.end == 0 && len(c.in) > 4*loopReadBuf {
+		c.in = nil // a large request grew it; the next read takes a small one
+	}
 	if len(l.body) > 64<<10 {
 		l.body = nil
 	}

@@ -271,3 +271,44 @@ func TestLoopTimeouts(t *testing.T) {
 		t.Fatalf("stuck request: %v %v", resp, err)
 	}
 }
+
+// TestLoopClose checks that Close closes the loop's idle connections and
+// the ones handed over to fasthttp.
+func TestLoopClose(t *testing.T) {
+	if !loopsSupported {
+		t.Skip("event loops need Linux")
+	}
+	s, c := startServer(t, func(c *Config) { c.EventLoops = 1 })
+	var conns []net.Conn
+	for i := range 6 {
+		nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		req := rawPost("/", `["PING"]`)
+		if i%2 == 1 {
+			req = "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n" // handed over
+		}
+		io.WriteString(nc, req)
+		resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("request %d: %v %v", i, resp, err)
+		}
+		io.ReadAll(resp.Body)
+		conns = append(conns, nc)
+	}
+	waitFor(t, "three on the loop", func() bool { return s.loops[0].openConns() == 3 })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i, nc := range conns {
+		if n, err := nc.Read(make([]byte, 1)); err != io.EOF {
+			t.Errorf("connection %d after Close: read %d, %v; want EOF", i, n, err)
+		}
+	}
+	if n := s.loops[0].openConns(); n != 0 {
+		t.Errorf("%d connections left on the loop", n)
+	}
+}

@@ -69,14 +69,16 @@ func (s *Server) loopOpen() int64 {
 // not take), so fasthttp keeps its keep-alive, timeout and shutdown
 // handling for them.
 type loopListener struct {
-	inner *limitListener
-	back  chan net.Conn
-	done  chan struct{}
-	once  sync.Once
+	inner      *limitListener
+	back       chan net.Conn
+	done       chan struct{} // closed by Close
+	acceptDone chan struct{} // closed when acceptLoop has returned
+	once       sync.Once
 }
 
 func newLoopListener(inner *limitListener) *loopListener {
-	return &loopListener{inner: inner, back: make(chan net.Conn, 128), done: make(chan struct{})}
+	return &loopListener{inner: inner, back: make(chan net.Conn, 128),
+		done: make(chan struct{}), acceptDone: make(chan struct{})}
 }
 
 // Accept returns the next connection handed back to fasthttp.
@@ -105,6 +107,9 @@ func (l *loopListener) Addr() net.Addr { return l.inner.Addr() }
 // the listener is closed.
 func (l *loopListener) give(c net.Conn) {
 	select {
+	case <-l.done:
+		c.Close()
+		return
 	case l.back <- c:
 		return
 	default:
@@ -118,8 +123,23 @@ func (l *loopListener) give(c net.Conn) {
 	}()
 }
 
-// acceptLoop accepts connections and spreads them over the loops.
+// closeLeft closes connections handed back that fasthttp will not accept
+// any more; called once nothing hands any back.
+func (l *loopListener) closeLeft() {
+	for {
+		select {
+		case c := <-l.back:
+			c.Close()
+		default:
+			return
+		}
+	}
+}
+
+// acceptLoop accepts connections and spreads them over the loops until
+// the listener is closed.
 func (s *Server) acceptLoop(ln *loopListener) {
+	defer close(ln.acceptDone)
 	next := 0
 	for {
 		c, err := ln.inner.Accept()

@@ -197,6 +197,7 @@ func (s *Server) Start() (net.Addr, error) {
 		s.ln = ln
 		s.mu.Unlock()
 		if err := s.group.Go(func(<-chan struct{}) { s.acceptLoop(s.loopLn) }); err != nil {
+			close(s.loopLn.acceptDone)
 			ln.Close()
 			return nil, ErrServerClosed
 		}
@@ -249,15 +250,21 @@ func (s *Server) Close() error {
 		ln := s.ln
 		s.mu.Unlock()
 		s.ws.closeAll() // 1001 to every WebSocket, then wait for them
-		s.stopLoops()   // they finish the requests under way meanwhile
 		if ln != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 			err = s.srv.ShutdownWithContext(ctx)
 			cancel()
 			ln.Close() // in case Serve had not registered it yet
 		}
+		if s.loopLn != nil {
+			<-s.loopLn.acceptDone // no new connection reaches a loop now
+		}
+		s.stopLoops() // each finishes the requests under way, then returns
 		s.group.Stop()
 		s.group.Wait()
+		if s.loopLn != nil {
+			s.loopLn.closeLeft()
+		}
 	})
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
