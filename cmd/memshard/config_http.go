@@ -21,8 +21,9 @@ type httpConfig struct {
 	// HTTPIdleTimeout closes keep-alive connections idle that long; 0: the
 	// read timeout, none when that is 0 too.
 	HTTPIdleTimeout time.Duration
-	// HTTPEventLoops is how many epoll loops serve POST / and /pipeline
-	// (Linux); 0 one per two processors, -1 fasthttp for every connection.
+	// HTTPEventLoops is how many epoll loops serve POST /, /pipeline and
+	// /multi-exec (Linux); 0 one per two processors, -1 fasthttp for every
+	// connection.
 	HTTPEventLoops int
 }
 
@@ -41,7 +42,7 @@ var httpOptions = []option{
 	{"http-max-conns", "n", "10000", "most concurrent HTTP connections, WebSockets included; more answer 503", setCount(func(c *Config) *int { return &c.HTTPMaxConns }, 1)},
 	{"http-read-timeout", "duration", "0", "longest time to read one HTTP request, e.g. 30s; 0 none", setDuration(func(c *Config) *time.Duration { return &c.HTTPReadTimeout })},
 	{"http-idle-timeout", "duration", "0", "close HTTP keep-alive connections idle this long, e.g. 2m; 0 the read timeout (none if 0)", setDuration(func(c *Config) *time.Duration { return &c.HTTPIdleTimeout })},
-	{"http-event-loops", "n", "0", "epoll event loops serving keep-alive POST / and /pipeline (Linux); 0 one per two processors, -1 fasthttp for every connection", setLoops(func(c *Config) *int { return &c.HTTPEventLoops })},
+	{"http-event-loops", "n", "0", "epoll event loops serving keep-alive POST /, /pipeline and /multi-exec (Linux); 0 one per two processors, -1 fasthttp for every connection", setLoops(func(c *Config) *int { return &c.HTTPEventLoops })},
 }
 
 // setDuration parses a Go duration (1m30s, 500ms) or a plain 0, at least 0.

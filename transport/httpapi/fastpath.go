@@ -8,21 +8,22 @@ import (
 	"github.com/memshard/memshard/shard"
 )
 
-// The event loop's fast path (loop_linux.go) answers the requests that
-// make up nearly all of a serverless client's traffic — POST / with a JSON
-// command and POST /pipeline, keep-alive, with a Content-Length body and a
-// valid token — without fasthttp. Everything else, and every request the
-// fast path would answer with anything but the command's own reply
-// (malformed JSON, a refused command, a missing token, an oversize body …),
-// hands the connection over to fasthttp for the rest of its life, so the
-// two paths can never answer the same request differently.
+// The event loop's fast path (loop_linux.go) answers the requests that make
+// up nearly all of a serverless client's traffic — POST / with a JSON
+// command, POST /pipeline and POST /multi-exec, keep-alive, with a
+// Content-Length body and a valid token — without fasthttp. Everything else,
+// and every request the fast path would answer with anything but the
+// command's own reply (malformed JSON, a refused command, a missing token,
+// an oversize body …), hands the connection over to fasthttp for the rest of
+// its life, so the two paths can never answer the same request differently.
 
 // fastRoute is a route the fast path serves.
 type fastRoute uint8
 
 const (
-	routeRoot     fastRoute = iota + 1 // POST /
-	routePipeline                      // POST /pipeline
+	routeRoot      fastRoute = iota + 1 // POST /
+	routePipeline                       // POST /pipeline
+	routeMultiExec                      // POST /multi-exec
 )
 
 // headVerdict is what parseHead made of the start of a buffer.
@@ -50,13 +51,14 @@ type reqHead struct {
 
 // Request lines the fast path serves.
 var (
-	lineRoot     = []byte("POST / HTTP/1.1\r\n")
-	linePipeline = []byte("POST /pipeline HTTP/1.1\r\n")
+	lineRoot      = []byte("POST / HTTP/1.1\r\n")
+	linePipeline  = []byte("POST /pipeline HTTP/1.1\r\n")
+	lineMultiExec = []byte("POST /multi-exec HTTP/1.1\r\n")
 )
 
 // parseHead reads the request head at the start of b. It reports headMore
 // while the head is incomplete, and headHandOver for anything but an
-// HTTP/1.1 POST to / or /pipeline with one Host, one plain Content-Length,
+// HTTP/1.1 POST to /, /pipeline or /multi-exec with one Host, one plain Content-Length,
 // at most one Upstash-Encoding, no Transfer-Encoding, Expect or Upgrade,
 // and no Connection other than keep-alive.
 func parseHead(b []byte) (reqHead, headVerdict) {
@@ -73,6 +75,8 @@ func parseHead(b []byte) (reqHead, headVerdict) {
 		h.route, b = routeRoot, b[len(lineRoot):end+2]
 	case bytes.HasPrefix(b, linePipeline):
 		h.route, b = routePipeline, b[len(linePipeline):end+2]
+	case bytes.HasPrefix(b, lineMultiExec):
+		h.route, b = routeMultiExec, b[len(lineMultiExec):end+2]
 	default:
 		return reqHead{}, headHandOver
 	}
@@ -190,22 +194,28 @@ func fastCommands(d *decoder, route fastRoute, body []byte, p perm) (cmds [][][]
 		}
 		d.batch = append(d.batch[:0], args)
 		cmds = d.batch
-	case routePipeline:
+	case routePipeline, routeMultiExec:
 		var err error
 		if cmds, err = d.pipeline(body); err != nil {
 			return nil, false
 		}
 	}
+	inTxn := route == routeMultiExec
 	for _, args := range cmds {
-		if st, _ := check(p, args, false); st != 0 {
+		if st, _ := check(p, args, inTxn); st != 0 {
 			return nil, false
 		}
+	}
+	if inTxn {
+		d.txn = append(append(append(d.txn[:0], multiCmd), cmds...), execCmd)
+		return d.txn, true
 	}
 	return cmds, true
 }
 
 // appendFastReply appends the whole HTTP answer to a fast-path request
-// whose commands got replies (one for POST /), built as the fasthttp
+// whose commands got replies (one for POST /; MULTI, the commands and EXEC
+// for /multi-exec), built as the fasthttp
 // routes build theirs (b64: Upstash-Encoding: base64); body is scratch
 // space, returned for reuse.
 func appendFastReply(dst, body []byte, route fastRoute, b64 bool, replies []shard.Reply, date []byte) ([]byte, []byte) {
@@ -218,14 +228,14 @@ func appendFastReply(dst, body []byte, route fastRoute, b64 bool, replies []shar
 		}
 		body = AppendEntry(body, replies[0], b64 && !plainReply(replies[0]))
 	case routePipeline:
-		body = append(body, '[')
-		for i, r := range replies {
-			if i > 0 {
-				body = append(body, ',')
-			}
-			body = AppendEntry(body, r, b64)
+		body = appendEntries(body, replies, b64)
+	case routeMultiExec:
+		if entries, msg := txnOutcome(replies); msg != "" {
+			status = "400 Bad Request"
+			body = AppendError(body, []byte(msg))
+		} else {
+			body = appendEntries(body, entries, b64)
 		}
-		body = append(body, ']')
 	}
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = append(dst, status...)
@@ -235,6 +245,18 @@ func appendFastReply(dst, body []byte, route fastRoute, b64 bool, replies []shar
 	dst = strconv.AppendInt(dst, int64(len(body)), 10)
 	dst = append(dst, "\r\nAccess-Control-Allow-Origin: *\r\n\r\n"...)
 	return append(dst, body...), body
+}
+
+// appendEntries appends replies as a JSON array of {"result"}/{"error"}.
+func appendEntries(dst []byte, replies []shard.Reply, b64 bool) []byte {
+	dst = append(dst, '[')
+	for i, r := range replies {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendEntry(dst, r, b64)
+	}
+	return append(dst, ']')
 }
 
 // httpDate is the Date header's value for now, refreshed once a second.

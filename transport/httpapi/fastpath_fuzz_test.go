@@ -17,6 +17,7 @@ func FuzzParseHead(f *testing.F) {
 		rawPost("/", `["GET","k"]`),
 		rawPost("/pipeline", `[["GET","k"]]`, "Authorization: Bearer t"),
 		rawPost("/", `["GET","k"]`, "Upstash-Encoding: base64"),
+		rawPost("/multi-exec", `[["GET","k"]]`),
 		"POST / HTTP/1.1\r\nhost: x\r\ncontent-length:   11 \r\nconnection: Keep-Alive\r\n\r\n[\"GET\",\"k\"]",
 		"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nContent-Length: 11\r\n\r\n",
 		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -39,10 +40,7 @@ func FuzzParseHead(f *testing.F) {
 		if err := req.Header.Read(bufio.NewReader(bytes.NewReader(b[:h.size]))); err != nil {
 			t.Fatalf("fast path takes %q; fasthttp: %v", b[:h.size], err)
 		}
-		path := "/"
-		if h.route == routePipeline {
-			path = "/pipeline"
-		}
+		path := map[fastRoute]string{routeRoot: "/", routePipeline: "/pipeline", routeMultiExec: "/multi-exec"}[h.route]
 		switch {
 		case string(req.Header.Method()) != "POST" || string(req.Header.RequestURI()) != path:
 			t.Fatalf("%q: fasthttp reads %s %s", b, req.Header.Method(), req.Header.RequestURI())

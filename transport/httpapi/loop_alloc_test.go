@@ -13,7 +13,8 @@ import (
 
 // TestNoRaceLoopZeroAlloc pins the event loop's fast path: a warm loop
 // reading, running and answering keep-alive POST / and /pipeline requests
-// allocates nothing per request. The whole process's allocations are
+// allocates nothing per request. (/multi-exec allocates in the router,
+// which copies queued commands and builds EXEC's reply, as over RESP.) The whole process's allocations are
 // counted (the client's reads and writes allocate nothing), so a little
 // background work is allowed for: under 0.05 per request.
 func TestNoRaceLoopZeroAlloc(t *testing.T) {

@@ -159,7 +159,13 @@ func runTxn(sess *router.Session, cmds [][][]byte) ([]shard.Reply, string) {
 	all = append(all, multiCmd)
 	all = append(all, cmds...)
 	all = append(all, execCmd)
-	replies := sess.Exec(context.Background(), all)
+	return txnOutcome(sess.Exec(context.Background(), all))
+}
+
+// txnOutcome reads the replies of MULTI, the commands and EXEC: EXEC's
+// replies, or the message of a discarded transaction (the EXECABORT text
+// and the first command refused while queueing).
+func txnOutcome(replies []shard.Reply) ([]shard.Reply, string) {
 	exec := replies[len(replies)-1]
 	if exec.Kind == shard.KindArray {
 		return exec.Arr, ""
@@ -197,16 +203,8 @@ func (s *Server) decodeBatch(ctx *fasthttp.RequestCtx, d *decoder, p perm, inTxn
 
 // writeEntries answers 200 with one {"result"} or {"error"} per reply.
 func (s *Server) writeEntries(ctx *fasthttp.RequestCtx, replies []shard.Reply) {
-	b64 := wantsBase64(ctx)
 	b := s.buf()
-	*b = append(*b, '[')
-	for i, r := range replies {
-		if i > 0 {
-			*b = append(*b, ',')
-		}
-		*b = AppendEntry(*b, r, b64)
-	}
-	*b = append(*b, ']')
+	*b = appendEntries(*b, replies, wantsBase64(ctx))
 	s.write(ctx, fasthttp.StatusOK, contentJSON, b)
 }
 

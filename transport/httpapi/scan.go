@@ -27,6 +27,7 @@ type decoder struct {
 	cmds  []int      // end in ends of every command (pipelines)
 	args  [][]byte   // the arguments, slices of buf
 	batch [][][]byte // the commands of a pipeline, slices of args
+	txn   [][][]byte // MULTI, batch, EXEC (the event loop's /multi-exec)
 	stack []byte     // open brackets while skipping a nested value
 }
 

@@ -41,8 +41,8 @@ type Config struct {
 	// it is answered 503 {"error":"ERR max number of clients reached"} and
 	// closed.
 	MaxConns int
-	// EventLoops is how many epoll event loops serve keep-alive POST / and
-	// POST /pipeline requests (Linux; see loop_linux.go); a connection
+	// EventLoops is how many epoll event loops serve keep-alive POST /,
+	// /pipeline and /multi-exec requests (Linux; see fastpath.go); a connection
 	// with any other request moves to fasthttp. 0: DefaultEventLoops; -1:
 	// none, fasthttp serves every connection.
 	EventLoops int
