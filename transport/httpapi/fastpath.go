@@ -247,18 +247,6 @@ func appendFastReply(dst, body []byte, route fastRoute, b64 bool, replies []shar
 	return append(dst, body...), body
 }
 
-// appendEntries appends replies as a JSON array of {"result"}/{"error"}.
-func appendEntries(dst []byte, replies []shard.Reply, b64 bool) []byte {
-	dst = append(dst, '[')
-	for i, r := range replies {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = AppendEntry(dst, r, b64)
-	}
-	return append(dst, ']')
-}
-
 // httpDate is the Date header's value for now, refreshed once a second.
 type httpDate struct {
 	sec int64
