@@ -136,8 +136,12 @@ func (l *loop) event(fd int, _ uint32) {
 	switch {
 	case c.in == nil:
 		c.in = make([]byte, loopReadBuf)
-	case c.end == len(c.in): // a request larger than the buffer
-		c.in = append(c.in, make([]byte, len(c.in))...)
+	case c.end == len(c.in) && c.start > 0:
+		c.compact()
+	case c.end == len(c.in): // a request larger than the buffer: grow as it arrives
+		in := make([]byte, 2*len(c.in))
+		copy(in, c.in[:c.end])
+		c.in = in
 	}
 	n, err := netpoll.Read(fd, c.in[c.end:])
 	if n <= 0 {
@@ -213,21 +217,17 @@ func (c *lconn) decoder(i int) *decoder {
 	return c.decs[i]
 }
 
-// grow makes room for a request of need bytes starting at pos, unless
-// started requests' arguments alias the buffer (then the next read grows
-// it, see event).
+// grow makes room for the rest of a request of need bytes starting at
+// pos: it moves the request to the front of the buffer, unless started
+// requests' arguments alias the buffer (finish compacts it then). The
+// buffer itself grows only as the bytes arrive (see event), so a head
+// announcing a large body costs nothing until the body comes.
 func (c *lconn) grow(pos, need int) {
 	if pos+need <= len(c.in) || len(c.routes) > 0 {
 		return
 	}
 	c.start = pos
-	if need <= len(c.in) {
-		c.compact()
-		return
-	}
-	in := make([]byte, need+loopReadBuf)
-	c.end = copy(in, c.in[pos:c.end])
-	c.in, c.start = in, 0
+	c.compact()
 }
 
 // compact moves the unconsumed input to the front of the buffer.
