@@ -237,14 +237,24 @@ func appendFastReply(dst, body []byte, route fastRoute, b64 bool, replies []shar
 			body = appendEntries(body, entries, b64)
 		}
 	}
+	return appendAnswer(dst, status, date, body, false), body
+}
+
+// appendAnswer appends an HTTP/1.1 answer with a JSON body, with the
+// headers fasthttp writes for the same answer (closing: Connection: close).
+func appendAnswer(dst []byte, status string, date, body []byte, closing bool) []byte {
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = append(dst, status...)
 	dst = append(dst, "\r\nDate: "...)
 	dst = append(dst, date...)
 	dst = append(dst, "\r\nContent-Type: "+contentJSON+"\r\nContent-Length: "...)
 	dst = strconv.AppendInt(dst, int64(len(body)), 10)
-	dst = append(dst, "\r\nAccess-Control-Allow-Origin: *\r\n\r\n"...)
-	return append(dst, body...), body
+	dst = append(dst, "\r\nAccess-Control-Allow-Origin: *\r\n"...)
+	if closing {
+		dst = append(dst, "Connection: close\r\n"...)
+	}
+	dst = append(dst, "\r\n"...)
+	return append(dst, body...)
 }
 
 // httpDate is the Date header's value for now, refreshed once a second.

@@ -48,7 +48,8 @@ type lconn struct {
 	blocked bool // waiting for the socket to take the rest of out
 	handOff bool // hand over to fasthttp once out is written
 	lastIO  time.Time
-	release func() // gives back the connection's MaxConns slot
+	reqFrom time.Time // when the first byte of the unfinished request came
+	release func()    // gives back the connection's MaxConns slot
 
 	sess   *router.Session
 	decs   []*decoder  // one per request of the round
@@ -151,9 +152,14 @@ func (l *loop) event(fd int, _ uint32) {
 		l.closeConn(c) // end of stream or a socket error
 		return
 	}
+	pending := c.start < c.end
 	c.end += n
 	c.lastIO = l.now
-	if l.start(c) {
+	started := l.start(c)
+	if !pending || started {
+		c.reqFrom = l.now // what is left unfinished began in this read
+	}
+	if started {
 		l.started = append(l.started, c)
 	} else if c.handOff {
 		l.handOver(c)
@@ -365,25 +371,29 @@ func (l *loop) closeAll() {
 }
 
 // sweep, once a second when a timeout is configured, closes connections
-// idle longer than it and hands a connection stuck in the middle of a
-// request to fasthttp, which answers 408 when its ReadTimeout passes.
+// idle longer than the idle timeout and answers 408, as fasthttp does, to
+// one whose unfinished request has taken longer than the read timeout.
 func (l *loop) sweep() {
-	t := l.s.loopTimeout()
-	if t <= 0 || l.now.Sub(l.swept) < time.Second {
+	idle, read := l.s.loopTimeout(), l.s.cfg.ReadTimeout
+	if idle <= 0 || l.now.Sub(l.swept) < time.Second {
 		return
 	}
 	l.swept = l.now
 	for _, c := range l.conns {
-		if c.blocked || l.now.Sub(c.lastIO) <= t {
-			continue
-		}
-		if c.start < c.end {
-			l.handOver(c)
-		} else {
+		switch {
+		case c.blocked:
+		case c.start == c.end && l.now.Sub(c.lastIO) > idle:
+			l.closeConn(c)
+		case c.start < c.end && read > 0 && l.now.Sub(c.reqFrom) > read:
+			l.body = appendAnswer(l.body[:0], "408 Request Timeout", l.date.at(l.now), []byte(errTimeout), true)
+			netpoll.Write(c.fd, l.body) // best effort: the connection closes anyway
 			l.closeConn(c)
 		}
 	}
 }
+
+// errTimeout is the body of the 408 answer.
+const errTimeout = `{"error":"ERR request timeout"}`
 
 // openConns is how many connections the loop serves. Safe from any
 // goroutine.

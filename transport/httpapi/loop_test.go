@@ -243,8 +243,8 @@ func grepLines(s, sub string) string {
 }
 
 // TestLoopTimeouts checks the loop's sweep: an idle connection is closed
-// after IdleTimeout, and one stuck in the middle of a request is handed to
-// fasthttp, which answers 408.
+// after IdleTimeout, and one stuck in the middle of a request gets 408
+// and is closed, as fasthttp does it (TestLoop408MatchesFasthttp).
 func TestLoopTimeouts(t *testing.T) {
 	if !loopsSupported {
 		t.Skip("event loops need Linux")
@@ -272,8 +272,14 @@ func TestLoopTimeouts(t *testing.T) {
 		t.Errorf("idle connection: read %v, want EOF", err)
 	}
 	resp, err = http.ReadResponse(sbr, nil)
-	if err != nil || resp.StatusCode != http.StatusRequestTimeout {
+	if err != nil || resp.StatusCode != http.StatusRequestTimeout || !resp.Close {
 		t.Fatalf("stuck request: %v %v", resp, err)
+	}
+	if b, _ := io.ReadAll(resp.Body); string(b) != errTimeout {
+		t.Errorf("408 body %q", b)
+	}
+	if _, err := sbr.ReadByte(); err != io.EOF {
+		t.Errorf("after the 408: %v, want EOF", err)
 	}
 }
 
@@ -315,5 +321,36 @@ func TestLoopClose(t *testing.T) {
 	}
 	if n := s.loops[0].openConns(); n != 0 {
 		t.Errorf("%d connections left on the loop", n)
+	}
+}
+
+// TestLoop408MatchesFasthttp compares the loop's 408 with fasthttp's, Date
+// aside.
+func TestLoop408MatchesFasthttp(t *testing.T) {
+	if !loopsSupported {
+		t.Skip("event loops need Linux")
+	}
+	raw := func(loops int) string {
+		_, c := startServer(t, func(c *Config) { c.EventLoops, c.ReadTimeout, c.IdleTimeout = loops, time.Second, time.Second })
+		nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(nc, rawPost("/", `["PING"]`)[:30])
+		b, err := io.ReadAll(nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := strings.Index(string(b), "Date: ")
+		j := strings.Index(string(b), " GMT\r\n")
+		if i < 0 || j < i {
+			t.Fatalf("no Date in %q", b)
+		}
+		return string(b[:i]) + string(b[j+6:])
+	}
+	if loop, plain := raw(1), raw(-1); loop != plain {
+		t.Errorf("408 from the loop:\n%q\nfrom fasthttp:\n%q", loop, plain)
 	}
 }
