@@ -61,7 +61,7 @@ type lconn struct {
 
 const (
 	loopsSupported = true
-	loopReadBuf    = 16 << 10
+	loopReadBuf    = 4 << 10 // as fasthttp's; a request head on the fast path fits (maxFastHead)
 )
 
 func newLoop(s *Server) (*loop, error) {
