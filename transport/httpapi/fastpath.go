@@ -35,6 +35,9 @@ const (
 	headHandOver                    // fasthttp must serve it
 )
 
+// errTimeout is the body of the 408 answer to a request not read in time.
+const errTimeout = `{"error":"ERR request timeout"}`
+
 // maxFastHead bounds a request head on the fast path; a longer one goes to
 // fasthttp, which answers 431 past its read buffer (4 KiB).
 const maxFastHead = 4000

@@ -272,34 +272,18 @@ func (l *loop) finish(c *lconn) {
 // rest, stops reading c and waits until the socket can take more; once
 // all is written it hands a connection marked handOff to fasthttp.
 func (l *loop) flush(c *lconn) {
-	for c.woff < len(c.out) {
-		n, err := netpoll.Write(c.fd, c.out[c.woff:])
-		if n > 0 {
-			c.woff += n
+	_, done, err := l.p.Flush(c.fd, c.out, &c.woff, &c.blocked)
+	switch {
+	case err != nil:
+		l.closeConn(c)
+	case done:
+		c.out = c.out[:0]
+		if cap(c.out) > 64<<10 {
+			c.out = nil
 		}
-		switch {
-		case err == nil || err == syscall.EINTR:
-		case err == syscall.EAGAIN:
-			if !c.blocked {
-				c.blocked = true
-				l.p.Watch(c.fd, syscall.EPOLL_CTL_MOD, syscall.EPOLLOUT)
-			}
-			return
-		default:
-			l.closeConn(c)
-			return
+		if c.handOff {
+			l.handOver(c)
 		}
-	}
-	c.woff, c.out = 0, c.out[:0]
-	if cap(c.out) > 64<<10 {
-		c.out = nil
-	}
-	if c.blocked {
-		c.blocked = false
-		l.p.Watch(c.fd, syscall.EPOLL_CTL_MOD, syscall.EPOLLIN)
-	}
-	if c.handOff {
-		l.handOver(c)
 	}
 }
 
@@ -391,9 +375,6 @@ func (l *loop) sweep() {
 		}
 	}
 }
-
-// errTimeout is the body of the 408 answer.
-const errTimeout = `{"error":"ERR request timeout"}`
 
 // openConns is how many connections the loop serves. Safe from any
 // goroutine.

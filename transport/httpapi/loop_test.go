@@ -357,3 +357,40 @@ func TestLoop408MatchesFasthttp(t *testing.T) {
 		t.Errorf("408 from the loop:\n%q\nfrom fasthttp:\n%q", loop, plain)
 	}
 }
+
+// TestLoopSlowReader has the loop answer more than the socket takes: the
+// client sends 120 pipelined requests for a 100 KiB value (12 MiB of answers) before reading
+// any answer, so the loop must wait for the socket to drain (EPOLLOUT)
+// and keep every byte in order.
+func TestLoopSlowReader(t *testing.T) {
+	if !loopsSupported {
+		t.Skip("event loops need Linux")
+	}
+	s, c := startServer(t, func(c *Config) { c.EventLoops = 1 })
+	big := strings.Repeat("b", 100<<10)
+	expect(t, "set", c.post("/", `["SET","big","`+big+`"]`), 200, `{"result":"OK"}`)
+	nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	const n = 120
+	if _, err := io.WriteString(nc, strings.Repeat(rawPost("/", `["GET","big"]`), n)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the loop serves it", func() bool { return s.loops[0].openConns() == 1 })
+	time.Sleep(50 * time.Millisecond) // let the answers fill the socket before reading
+	br := bufio.NewReader(nc)
+	for i := range n {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("answer %d: %v", i, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if string(b) != `{"result":"`+big+`"}` {
+			t.Fatalf("answer %d: %d bytes, not the value", i, len(b))
+		}
+	}
+	expect(t, "after", c.post("/", `["STRLEN","big"]`), 200, `{"result":102400}`)
+}

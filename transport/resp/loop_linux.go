@@ -143,31 +143,12 @@ func (l *loop) event(fd int, events uint32) {
 // rest, stops reading c and waits until the socket can take more. It
 // reports false when the connection failed.
 func (l *loop) write(c *conn) bool {
-	for c.woff < len(c.out) {
-		n, err := netpoll.Write(c.fd, c.out[c.woff:])
-		if n > 0 {
-			c.woff += n
-			l.s.stats.netOut.Add(int64(n))
-		}
-		switch {
-		case err == nil || err == syscall.EINTR:
-		case err == syscall.EAGAIN:
-			if !c.blocked {
-				c.blocked = true
-				l.p.Watch(c.fd, syscall.EPOLL_CTL_MOD, syscall.EPOLLOUT)
-			}
-			return true
-		default:
-			return false
-		}
+	n, done, err := l.p.Flush(c.fd, c.out, &c.woff, &c.blocked)
+	l.s.stats.netOut.Add(int64(n))
+	if done {
+		c.resetOut()
 	}
-	c.woff = 0
-	c.resetOut()
-	if c.blocked {
-		c.blocked = false
-		l.p.Watch(c.fd, syscall.EPOLL_CTL_MOD, syscall.EPOLLIN)
-	}
-	return true
+	return err == nil
 }
 
 // control takes what other goroutines handed over: new connections, kills

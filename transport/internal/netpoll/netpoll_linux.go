@@ -121,6 +121,39 @@ func rawIO(trap uintptr, fd int, b []byte) (int, error) {
 	return int(r), nil
 }
 
+// Flush writes out[*off:] to the non-blocking socket fd. When the socket
+// is full it keeps the rest (advancing *off), watches fd for writability
+// instead of reads and sets *blocked, so the loop's next event for fd
+// means "write more"; once all of out is written it resets *off, watches
+// reads again if it had switched, and reports done. written is what this
+// call wrote; err is a socket error (the caller closes the socket).
+func (p *Poller) Flush(fd int, out []byte, off *int, blocked *bool) (written int, done bool, err error) {
+	for *off < len(out) {
+		n, err := Write(fd, out[*off:])
+		if n > 0 {
+			*off += n
+			written += n
+		}
+		switch {
+		case err == nil || err == syscall.EINTR:
+		case err == syscall.EAGAIN:
+			if !*blocked {
+				*blocked = true
+				p.Watch(fd, syscall.EPOLL_CTL_MOD, syscall.EPOLLOUT)
+			}
+			return written, false, nil
+		default:
+			return written, false, err
+		}
+	}
+	*off = 0
+	if *blocked {
+		*blocked = false
+		p.Watch(fd, syscall.EPOLL_CTL_MOD, syscall.EPOLLIN)
+	}
+	return written, true, nil
+}
+
 // Close closes a descriptor.
 func Close(fd int) { syscall.Close(fd) }
 
