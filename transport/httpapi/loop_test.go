@@ -359,9 +359,9 @@ func TestLoop408MatchesFasthttp(t *testing.T) {
 }
 
 // TestLoopSlowReader has the loop answer more than the socket takes: the
-// client sends 120 pipelined requests for a 100 KiB value (12 MiB of answers) before reading
-// any answer, so the loop must wait for the socket to drain (EPOLLOUT)
-// and keep every byte in order.
+// client sends 120 pipelined requests for a 100 KiB value (12 MiB of
+// answers) before reading any answer, so the loop must wait for the socket
+// to drain (EPOLLOUT) and keep every byte in order.
 func TestLoopSlowReader(t *testing.T) {
 	if !loopsSupported {
 		t.Skip("event loops need Linux")
