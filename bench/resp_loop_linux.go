@@ -11,9 +11,10 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/memshard/memshard/transport/netpoll"
 )
 
 // The RESP load generator drives its connections from event loops, as
@@ -84,9 +85,9 @@ func closeLoops(loops []*clientLoop) {
 
 // clientLoop is one event loop and its connections.
 type clientLoop struct {
-	epfd   int
+	p      *netpoll.Poller
 	conns  []*loopConn
-	events []syscall.EpollEvent
+	byFD   []*loopConn // conns indexed by socket
 	hist   *hdrhistogram.Histogram
 	sc     Scenario
 	value  []byte
@@ -96,7 +97,6 @@ type clientLoop struct {
 // loopConn is one client connection of a loop.
 type loopConn struct {
 	fd         int
-	id         int // index in the loop's conns, the epoll event's data
 	in         []byte
 	start, end int // unread replies are in[start:end]
 	out        []byte
@@ -112,19 +112,19 @@ type loopConn struct {
 }
 
 func newClientLoop(sc Scenario, value []byte) (*clientLoop, error) {
-	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	p, err := netpoll.New(64)
 	if err != nil {
 		return nil, err
 	}
-	return &clientLoop{epfd: epfd, events: make([]syscall.EpollEvent, 64), hist: newHist(), sc: sc, value: value}, nil
+	return &clientLoop{p: p, hist: newHist(), sc: sc, value: value}, nil
 }
 
 func (l *clientLoop) close() {
 	for _, c := range l.conns {
-		syscall.Close(c.fd)
+		netpoll.Close(c.fd)
 	}
-	l.conns = nil
-	syscall.Close(l.epfd)
+	l.conns, l.byFD = nil, nil
+	l.p.Close()
 }
 
 // dial connects client number i (quota commands, -1 for no limit) and
@@ -135,43 +135,22 @@ func (l *clientLoop) dial(ctx context.Context, addr string, i, quota int) error 
 	if err != nil {
 		return err
 	}
-	fd, err := takeSocket(nc)
+	fd, err := netpoll.Detach(nc)
 	if err != nil {
+		nc.Close()
 		return err
 	}
-	c := &loopConn{fd: fd, id: len(l.conns), in: make([]byte, 64<<10), quota: quota, keys: newKeyGen(i, l.sc.KeySpace)}
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(c.id)}
-	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		syscall.Close(fd)
+	c := &loopConn{fd: fd, in: make([]byte, 64<<10), quota: quota, keys: newKeyGen(i, l.sc.KeySpace)}
+	if err := l.p.Watch(fd, syscall.EPOLL_CTL_ADD, syscall.EPOLLIN); err != nil {
+		netpoll.Close(fd)
 		return err
 	}
 	l.conns = append(l.conns, c)
+	for len(l.byFD) <= fd {
+		l.byFD = append(l.byFD, nil)
+	}
+	l.byFD[fd] = c
 	return nil
-}
-
-// takeSocket moves a dialled connection's socket out of Go's poller: it
-// keeps a non-blocking duplicate of the descriptor and closes nc.
-func takeSocket(nc net.Conn) (int, error) {
-	defer nc.Close()
-	tc, ok := nc.(*net.TCPConn)
-	if !ok {
-		return -1, errors.New("not a TCP connection")
-	}
-	f, err := tc.File()
-	if err != nil {
-		return -1, err
-	}
-	defer f.Close()
-	fd, err := syscall.Dup(int(f.Fd()))
-	if err != nil {
-		return -1, err
-	}
-	syscall.CloseOnExec(fd)
-	if err := syscall.SetNonblock(fd, true); err != nil {
-		syscall.Close(fd)
-		return -1, err
-	}
-	return fd, nil
 }
 
 // run sends every connection's first batch and serves replies until every
@@ -188,18 +167,22 @@ func (l *clientLoop) run(ctx context.Context, deadline time.Time) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, err := l.poll()
+		n, err := l.p.Wait(100) // wake up now and then to see a cancelled ctx
 		if err != nil && err != syscall.EINTR {
 			return err
 		}
-		for _, ev := range l.events[:max(n, 0)] {
-			c := l.conns[ev.Fd]
-			if ev.Events&syscall.EPOLLOUT != 0 {
+		for i := range n {
+			fd, events := l.p.Event(i)
+			if fd >= len(l.byFD) || l.byFD[fd] == nil {
+				continue // the wake-up pipe, never written here
+			}
+			c := l.byFD[fd]
+			if events&syscall.EPOLLOUT != 0 {
 				if err := l.write(c); err != nil {
 					return err
 				}
 			}
-			if ev.Events&^syscall.EPOLLOUT != 0 {
+			if events&^syscall.EPOLLOUT != 0 {
 				if err := l.read(c, deadline); err != nil {
 					return err
 				}
@@ -207,17 +190,6 @@ func (l *clientLoop) run(ctx context.Context, deadline time.Time) error {
 		}
 	}
 	return nil
-}
-
-// poll asks for ready connections without blocking first, then waits up
-// to 100 ms (so a cancelled ctx is seen).
-func (l *clientLoop) poll() (int, error) {
-	r, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_WAIT, uintptr(l.epfd),
-		uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), 0, 0, 0)
-	if e == 0 && r > 0 {
-		return int(r), nil
-	}
-	return syscall.EpollWait(l.epfd, l.events, 100)
 }
 
 // next starts c's next batch, or stops c when it is done.
@@ -246,7 +218,7 @@ func (l *clientLoop) next(c *loopConn, now, deadline time.Time) error {
 // watches for room.
 func (l *clientLoop) write(c *loopConn) error {
 	for c.woff < len(c.out) {
-		n, err := rawRW(syscall.SYS_WRITE, c.fd, c.out[c.woff:])
+		n, err := netpoll.Write(c.fd, c.out[c.woff:])
 		if n > 0 {
 			c.woff += n
 			continue
@@ -266,11 +238,11 @@ func (l *clientLoop) watchOut(c *loopConn, on bool) error {
 		return nil
 	}
 	c.wantOut = on
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(c.id)}
+	events := uint32(syscall.EPOLLIN) // replies keep coming while a batch waits to go
 	if on {
-		ev.Events |= syscall.EPOLLOUT
+		events |= syscall.EPOLLOUT
 	}
-	return syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &ev)
+	return l.p.Watch(c.fd, syscall.EPOLL_CTL_MOD, events)
 }
 
 // read takes what c's socket holds and counts the replies in it. When the
@@ -280,7 +252,7 @@ func (l *clientLoop) read(c *loopConn, deadline time.Time) error {
 	if c.end == len(c.in) && !c.makeRoom() {
 		return fmt.Errorf("%w: a reply over %d bytes", ErrProtocol, respReplyMax)
 	}
-	n, err := rawRW(syscall.SYS_READ, c.fd, c.in[c.end:])
+	n, err := netpoll.Read(c.fd, c.in[c.end:])
 	switch {
 	case n > 0:
 		c.end += n
@@ -334,14 +306,4 @@ func (c *loopConn) makeRoom() bool {
 	}
 	c.in = append(c.in, make([]byte, len(c.in))...)
 	return true
-}
-
-// rawRW reads or writes a non-blocking socket (the call never blocks, so
-// it skips the scheduler's system-call bookkeeping).
-func rawRW(trap uintptr, fd int, b []byte) (int, error) {
-	r, _, e := syscall.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-	if e != 0 {
-		return -1, e
-	}
-	return int(r), nil
 }

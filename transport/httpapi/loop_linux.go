@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/memshard/memshard/router"
-	"github.com/memshard/memshard/transport/internal/netpoll"
+	"github.com/memshard/memshard/transport/netpoll"
 )
 
 // loop is an epoll event loop for HTTP/1.1 keep-alive connections, built

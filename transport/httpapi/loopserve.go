@@ -3,23 +3,18 @@ package httpapi
 import (
 	"errors"
 	"net"
-	"runtime"
 	"sync"
 	"time"
 
-	"github.com/memshard/memshard/transport/internal/netpoll"
+	"github.com/memshard/memshard/transport/netpoll"
 )
-
-// DefaultEventLoops is the number of event loops when Config.EventLoops is
-// 0: one per two processors (GOMAXPROCS), as for RESP.
-func DefaultEventLoops() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // startLoops starts the event loops the configuration asks for and the
 // system supports; it returns false when fasthttp serves every connection.
 func (s *Server) startLoops() bool {
 	n := s.cfg.EventLoops
 	if n == 0 {
-		n = DefaultEventLoops()
+		n = netpoll.DefaultLoops()
 	}
 	if !loopsSupported || n < 0 {
 		return false

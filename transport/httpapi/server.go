@@ -43,7 +43,7 @@ type Config struct {
 	MaxConns int
 	// EventLoops is how many epoll event loops serve keep-alive POST /,
 	// /pipeline and /multi-exec requests (Linux; see fastpath.go); a connection
-	// with any other request moves to fasthttp. 0: DefaultEventLoops; -1:
+	// with any other request moves to fasthttp. 0: netpoll.DefaultLoops; -1:
 	// none, fasthttp serves every connection.
 	EventLoops int
 	// Logger receives the server's logs.

@@ -7,7 +7,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/memshard/memshard/transport/internal/netpoll"
+	"github.com/memshard/memshard/transport/netpoll"
 )
 
 // loop serves many plain-TCP connections from one goroutine with its own

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/memshard/memshard/actor"
 	"github.com/memshard/memshard/router"
+	"github.com/memshard/memshard/transport/netpoll"
 )
 
 // Config configures a Server. Zero fields take the defaults of
@@ -200,18 +200,12 @@ func (s *Server) serve(ln net.Listener) error {
 	}
 }
 
-// DefaultEventLoops is the number of event loops when Config.EventLoops
-// is 0: one per two processors (GOMAXPROCS). On two a second loop raised pipelined
-// throughput but, with the clients on the same machine, doubled the p99
-// latency of unpipelined requests (more busy threads than cores).
-func DefaultEventLoops() int { return max(1, runtime.GOMAXPROCS(0)/2) }
-
 // startLoops starts the event loops, unless the configuration or the
 // system asks for a goroutine per connection.
 func (s *Server) startLoops() {
 	n := s.cfg.EventLoops
 	if n == 0 {
-		n = DefaultEventLoops()
+		n = netpoll.DefaultLoops()
 	}
 	if !loopsSupported || s.cfg.TLS != nil || n < 0 || s.closing.Load() {
 		return

@@ -1,8 +1,9 @@
 //go:build linux
 
 // Package netpoll holds the Linux system-call plumbing the transports' event
-// loops share: an epoll set with a wake-up pipe, raw non-blocking reads and
-// writes, and taking an accepted socket away from Go's poller.
+// loops (and memshard-bench's RESP load generator) share: an epoll set with
+// a wake-up pipe, raw non-blocking reads and writes, flushing output, and
+// taking a connected socket away from Go's poller.
 package netpoll
 
 import (
