@@ -23,11 +23,7 @@ type keepAlive struct {
 
 func dialKeepAlive(t *testing.T, c *client) *keepAlive {
 	t.Helper()
-	nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
+	nc := c.dial()
 	return &keepAlive{t: t, nc: nc, br: bufio.NewReader(nc)}
 }
 

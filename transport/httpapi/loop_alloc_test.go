@@ -23,12 +23,7 @@ func TestNoRaceLoopZeroAlloc(t *testing.T) {
 		t.Skip("event loops need Linux")
 	}
 	s, c := startServer(t, func(c *Config) { c.EventLoops = 1 })
-	nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(30 * time.Second))
+	nc := c.dial()
 	for _, tc := range []struct{ req, answer string }{
 		{rawPost("/", `["SET","k","v"]`), `{"result":"OK"}`},
 		{rawPost("/", `["GET","k"]`), `{"result":"v"}`},

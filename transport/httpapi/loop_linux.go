@@ -51,12 +51,17 @@ type lconn struct {
 	reqFrom time.Time // when the first byte of the unfinished request came
 	release func()    // gives back the connection's MaxConns slot
 
-	sess   *router.Session
-	decs   []*decoder  // one per request of the round
-	routes []fastRoute // the round's requests
-	b64s   []bool      // per request: Upstash-Encoding: base64
-	counts []int       // commands per request
-	cmds   [][][]byte  // the round's commands, all requests in order
+	sess *router.Session
+	decs []*decoder // one per request of the round
+	reqs []loopReq  // the round's requests
+	cmds [][][]byte // the round's commands, all requests in order
+}
+
+// loopReq is one request of a round.
+type loopReq struct {
+	route fastRoute
+	b64   bool // Upstash-Encoding: base64
+	cmds  int  // its commands in lconn.cmds
 }
 
 const (
@@ -171,7 +176,7 @@ func (l *loop) event(fd int, _ uint32) {
 // serve (setting handOff) and at an incomplete one, growing the buffer
 // when that one will not fit.
 func (l *loop) start(c *lconn) bool {
-	c.cmds, c.routes, c.counts, c.b64s = c.cmds[:0], c.routes[:0], c.counts[:0], c.b64s[:0]
+	c.cmds, c.reqs = c.cmds[:0], c.reqs[:0]
 	for pos := c.start; ; {
 		h, v := parseHead(c.in[pos:c.end])
 		if v == headFast && h.bodyLen > l.s.cfg.MaxBodySize {
@@ -192,20 +197,18 @@ func (l *loop) start(c *lconn) bool {
 		p, ok := l.s.fastPerm(h.auth)
 		var cmds [][][]byte
 		if ok {
-			cmds, ok = fastCommands(c.decoder(len(c.routes)), h.route, c.in[pos+h.size:pos+h.size+h.bodyLen], p)
+			cmds, ok = fastCommands(c.decoder(len(c.reqs)), h.route, c.in[pos+h.size:pos+h.size+h.bodyLen], p)
 		}
 		if !ok {
 			c.handOff = true
 			break
 		}
 		c.cmds = append(c.cmds, cmds...)
-		c.routes = append(c.routes, h.route)
-		c.b64s = append(c.b64s, h.b64 > 0)
-		c.counts = append(c.counts, len(cmds))
+		c.reqs = append(c.reqs, loopReq{route: h.route, b64: h.b64 > 0, cmds: len(cmds)})
 		pos += h.size + h.bodyLen
 		c.start = pos
 	}
-	if len(c.routes) == 0 {
+	if len(c.reqs) == 0 {
 		return false
 	}
 	if c.sess == nil {
@@ -229,7 +232,7 @@ func (c *lconn) decoder(i int) *decoder {
 // buffer itself grows only as the bytes arrive (see event), so a head
 // announcing a large body costs nothing until the body comes.
 func (c *lconn) grow(pos, need int) {
-	if pos+need <= len(c.in) || len(c.routes) > 0 {
+	if pos+need <= len(c.in) || len(c.reqs) > 0 {
 		return
 	}
 	c.start = pos
@@ -249,12 +252,12 @@ func (c *lconn) compact() {
 func (l *loop) finish(c *lconn) {
 	replies := c.sess.Finish(context.Background(), c.cmds)
 	date := l.date.at(l.now)
-	for i, route := range c.routes {
-		n := c.counts[i]
-		c.out, l.body = appendFastReply(c.out, l.body, route, c.b64s[i], replies[:n], date)
+	for _, r := range c.reqs {
+		n := r.cmds
+		c.out, l.body = appendFastReply(c.out, l.body, r.route, r.b64, replies[:n], date)
 		replies = replies[n:]
 	}
-	c.routes = c.routes[:0]
+	c.reqs = c.reqs[:0]
 	for _, d := range c.decs {
 		d.release()
 	}

@@ -196,12 +196,7 @@ func TestLoopHandOver(t *testing.T) {
 		t.Skip("event loops need Linux")
 	}
 	s, c := startServer(t, func(c *Config) { c.EventLoops = 1 })
-	nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	nc := c.dial()
 	br := bufio.NewReader(nc)
 	send := func(req, want string) {
 		t.Helper()
@@ -254,12 +249,7 @@ func TestLoopTimeouts(t *testing.T) {
 	}
 	_, c := startServer(t, func(c *Config) { c.EventLoops, c.ReadTimeout, c.IdleTimeout = 1, time.Second, time.Second })
 	dial := func() (net.Conn, *bufio.Reader) {
-		nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { nc.Close() })
-		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		nc := c.dial()
 		return nc, bufio.NewReader(nc)
 	}
 	idle, ibr := dial()
@@ -295,12 +285,7 @@ func TestLoopClose(t *testing.T) {
 	s, c := startServer(t, func(c *Config) { c.EventLoops = 1 })
 	var conns []net.Conn
 	for i := range 6 {
-		nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		nc := c.dial()
 		req := rawPost("/", `["PING"]`)
 		if i%2 == 1 {
 			req = "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n" // handed over
@@ -335,12 +320,7 @@ func TestLoop408MatchesFasthttp(t *testing.T) {
 	}
 	raw := func(loops int) string {
 		_, c := startServer(t, func(c *Config) { c.EventLoops, c.ReadTimeout, c.IdleTimeout = loops, time.Second, time.Second })
-		nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		nc := c.dial()
 		io.WriteString(nc, rawPost("/", `["PING"]`)[:30])
 		b, err := io.ReadAll(nc)
 		if err != nil {
@@ -369,12 +349,7 @@ func TestLoopSlowReader(t *testing.T) {
 	s, c := startServer(t, func(c *Config) { c.EventLoops = 1 })
 	big := strings.Repeat("b", 100<<10)
 	expect(t, "set", c.post("/", `["SET","big","`+big+`"]`), 200, `{"result":"OK"}`)
-	nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	nc := c.dial()
 	const n = 120
 	if _, err := io.WriteString(nc, strings.Repeat(rawPost("/", `["GET","big"]`), n)); err != nil {
 		t.Fatal(err)

@@ -102,6 +102,19 @@ func (c *client) rawStatus(req string) string {
 	return strings.TrimRight(line, "\r\n")
 }
 
+// dial opens a raw connection to the server, closed when the test ends,
+// with a 30-second deadline.
+func (c *client) dial() net.Conn {
+	c.t.Helper()
+	nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(30 * time.Second))
+	return nc
+}
+
 func (c *client) post(path, body string, headers ...string) response {
 	c.t.Helper()
 	return c.do("POST", path, body, headers...)
@@ -486,12 +499,7 @@ func TestReadErrors(t *testing.T) {
 
 func TestCloseFinishesInFlight(t *testing.T) {
 	s, c := startServer(t, nil)
-	nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.base, "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	nc := c.dial()
 	body := `["SET","inflight","1"]`
 	head := "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
 	if _, err := io.WriteString(nc, head+body[:5]); err != nil {
