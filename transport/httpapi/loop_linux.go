@@ -94,43 +94,45 @@ func (l *loop) shutdown() {
 }
 
 // run is the loop's goroutine.
-func (l *loop) run(<-chan struct{}) {
-	defer l.p.Close()
-	for {
-		timeout := -1
-		switch {
-		case !l.drainBy.IsZero():
-			timeout = 100
-		case l.s.loopTimeout() > 0:
-			timeout = 1000
-		}
-		n, err := l.p.Wait(timeout)
-		if err != nil && err != syscall.EINTR {
-			l.s.cfg.Logger.Error().Err(err).Msg("epoll_wait failed; closing the loop's connections")
-			l.closeAll()
-			return
-		}
-		l.now = time.Now()
-		for i := range n {
-			l.event(l.p.Event(i))
-		}
-		for i, c := range l.started {
-			l.finish(c)
-			l.started[i] = nil
-		}
-		l.started = l.started[:0]
-		if !l.control() {
-			return
-		}
-		l.sweep()
+func (l *loop) run(<-chan struct{}) { l.p.Run(l) }
+
+// Timeout, Begin, Event, End and Failed make the loop a netpoll.Round.
+// Timeout: the loop wakes once a second when connections may time out,
+// and more often while it drains.
+func (l *loop) Timeout() int {
+	switch {
+	case !l.drainBy.IsZero():
+		return 100
+	case l.s.loopTimeout() > 0:
+		return 1000
 	}
+	return -1
 }
 
-// event handles one ready descriptor.
-func (l *loop) event(fd int, _ uint32) {
-	if l.p.IsWake(fd) {
-		return
+func (l *loop) Begin() { l.now = time.Now() }
+
+// End answers the round's requests, takes new connections and the stop
+// request, and sweeps.
+func (l *loop) End() bool {
+	for i, c := range l.started {
+		l.finish(c)
+		l.started[i] = nil
 	}
+	l.started = l.started[:0]
+	if !l.control() {
+		return false
+	}
+	l.sweep()
+	return true
+}
+
+func (l *loop) Failed(err error) {
+	l.s.cfg.Logger.Error().Err(err).Msg("epoll_wait failed; closing the loop's connections")
+	l.closeAll()
+}
+
+// Event handles one ready descriptor.
+func (l *loop) Event(fd int, _ uint32) {
 	c := l.conns[fd]
 	if c == nil {
 		return

@@ -68,8 +68,8 @@ func (p *Poller) Wake() {
 	syscall.Write(p.wakeW, b[:]) // a full pipe already means "wake up"
 }
 
-// IsWake reports whether fd is the wake-up pipe, and empties it if so.
-func (p *Poller) IsWake(fd int) bool {
+// isWake reports whether fd is the wake-up pipe, and empties it if so.
+func (p *Poller) isWake(fd int) bool {
 	if fd != p.wakeR {
 		return false
 	}
@@ -96,6 +96,29 @@ func (p *Poller) Wait(timeout int) (int, error) {
 	}
 	n, err := syscall.EpollWait(p.epfd, p.events, timeout)
 	return max(n, 0), err
+}
+
+// Run is an event loop: it waits for ready descriptors and hands them to
+// r, round after round, until r.End reports false or waiting fails, then
+// closes the poller. The wake-up pipe is emptied, not handed on.
+func (p *Poller) Run(r Round) {
+	defer p.Close()
+	for {
+		n, err := p.Wait(r.Timeout())
+		if err != nil && err != syscall.EINTR {
+			r.Failed(err)
+			return
+		}
+		r.Begin()
+		for i := range n {
+			if fd, events := p.Event(i); !p.isWake(fd) {
+				r.Event(fd, events)
+			}
+		}
+		if !r.End() {
+			return
+		}
+	}
 }
 
 // Event is the i-th event the last Wait took: the descriptor and its

@@ -20,7 +20,6 @@ func (*Poller) Close()                       {}
 func (*Poller) Watch(int, int, uint32) error { return errUnsupported }
 func (*Poller) Forget(int)                   {}
 func (*Poller) Wake()                        {}
-func (*Poller) IsWake(int) bool              { return false }
 func (*Poller) Wait(int) (int, error)        { return 0, errUnsupported }
 func Read(int, []byte) (int, error)          { return -1, errUnsupported }
 func Write(int, []byte) (int, error)         { return -1, errUnsupported }
