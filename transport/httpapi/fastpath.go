@@ -128,8 +128,8 @@ func isFieldValue(b []byte) bool {
 
 // header takes one header; false means fasthttp must serve the request.
 func (h *reqHead) header(name, val []byte) bool {
-	switch {
-	case bytes.EqualFold(name, []byte("Content-Length")):
+	switch knownHeader(name) {
+	case hdrContentLength:
 		if h.bodyLen >= 0 || len(val) == 0 || len(val) > 10 {
 			return false
 		}
@@ -141,19 +141,19 @@ func (h *reqHead) header(name, val []byte) bool {
 			n = n*10 + int(c-'0')
 		}
 		h.bodyLen = n
-	case bytes.EqualFold(name, []byte("Host")):
+	case hdrHost:
 		if h.host || len(val) == 0 {
 			return false
 		}
 		h.host = true
-	case bytes.EqualFold(name, []byte("Authorization")):
+	case hdrAuthorization:
 		if h.auth != nil {
 			return false
 		}
 		h.auth = val
-	case bytes.EqualFold(name, []byte("Connection")):
+	case hdrConnection:
 		return bytes.EqualFold(val, []byte("keep-alive"))
-	case bytes.EqualFold(name, []byte("Upstash-Encoding")):
+	case hdrUpstashEncoding:
 		if h.b64 != 0 {
 			return false
 		}
@@ -161,12 +161,54 @@ func (h *reqHead) header(name, val []byte) bool {
 		if bytes.EqualFold(val, []byte("base64")) {
 			h.b64 = 1
 		}
-	case bytes.EqualFold(name, []byte("Transfer-Encoding")),
-		bytes.EqualFold(name, []byte("Expect")),
-		bytes.EqualFold(name, []byte("Upgrade")):
+	case hdrRefused:
 		return false
 	}
 	return true
+}
+
+// hdr is a header the fast path reads or refuses.
+type hdr uint8
+
+const (
+	hdrOther hdr = iota // ignored
+	hdrContentLength
+	hdrHost
+	hdrAuthorization
+	hdrConnection
+	hdrUpstashEncoding
+	hdrRefused // Transfer-Encoding, Expect, Upgrade: fasthttp serves the request
+)
+
+// knownHeader classifies a header name. No two of the names it knows have
+// the same length, so one case-insensitive comparison settles it.
+func knownHeader(name []byte) hdr {
+	var want string
+	var h hdr
+	switch len(name) {
+	case 4:
+		want, h = "Host", hdrHost
+	case 6:
+		want, h = "Expect", hdrRefused
+	case 7:
+		want, h = "Upgrade", hdrRefused
+	case 10:
+		want, h = "Connection", hdrConnection
+	case 13:
+		want, h = "Authorization", hdrAuthorization
+	case 14:
+		want, h = "Content-Length", hdrContentLength
+	case 16:
+		want, h = "Upstash-Encoding", hdrUpstashEncoding
+	case 17:
+		want, h = "Transfer-Encoding", hdrRefused
+	default:
+		return hdrOther
+	}
+	if !bytes.EqualFold(name, []byte(want)) {
+		return hdrOther
+	}
+	return h
 }
 
 // fastPerm is what a fast-path request's Authorization allows; ok is

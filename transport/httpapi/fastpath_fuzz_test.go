@@ -66,3 +66,17 @@ func peekFold(h *fasthttp.RequestHeader, name string) []byte {
 	})
 	return v
 }
+
+// BenchmarkParseHead parses the head the Node.js fetch under
+// @upstash/redis sends (eleven headers).
+func BenchmarkParseHead(b *testing.B) {
+	head := []byte(rawPost("/", `["GET","k"]`, "connection: keep-alive", "Content-Type: application/json",
+		"authorization: Bearer t", "Upstash-Encoding: base64", "upstash-sync-token: ", "accept: */*",
+		"accept-language: *", "sec-fetch-mode: cors", "user-agent: node", "accept-encoding: gzip, deflate"))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, v := parseHead(head); v != headFast {
+			b.Fatal("not a fast-path head")
+		}
+	}
+}
