@@ -32,9 +32,10 @@ const refuseTimeout = time.Second
 // goroutine; the count is safe from any goroutine.
 type limitListener struct {
 	net.Listener
-	max    int64
-	open   atomic.Int64
-	refuse func(net.Conn) // answers and closes a connection over the limit
+	max      int64
+	open     atomic.Int64
+	accepted *atomic.Int64  // counts every connection under the limit
+	refuse   func(net.Conn) // answers and closes a connection over the limit
 }
 
 // Accept returns the next connection under the limit.
@@ -49,6 +50,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			l.refuse(c)
 			continue
 		}
+		l.accepted.Add(1)
 		return &countedConn{Conn: c, release: l.release}, nil
 	}
 }

@@ -146,7 +146,6 @@ func (s *Server) acceptLoop(ln *loopListener) {
 			time.Sleep(10 * time.Millisecond) // e.g. out of descriptors
 			continue
 		}
-		s.accepted.Add(1)
 		cc := c.(*countedConn)
 		fd, err := netpoll.Detach(cc.Conn)
 		if err != nil {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -63,14 +62,6 @@ func (s *Server) connStats() []connSource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append(srcs, s.connSources...)
-}
-
-// countConn is fasthttp's ConnState hook: it counts accepted connections
-// (with event loops, acceptLoop counts them).
-func (s *Server) countConn(_ net.Conn, st fasthttp.ConnState) {
-	if st == fasthttp.StateNew && s.loopLn == nil {
-		s.accepted.Add(1)
-	}
 }
 
 // metrics serves GET /metrics.

@@ -115,7 +115,7 @@ type Server struct {
 	ws       wsConns   // open WebSocket sessions
 
 	started  time.Time
-	accepted atomic.Int64 // HTTP connections accepted
+	accepted atomic.Int64 // HTTP connections accepted under MaxConns
 	loops    []*loop      // event loops; set by Start before any connection
 	loopLn   *loopListener
 
@@ -144,7 +144,6 @@ func New(r *router.Router, cfg Config) *Server {
 	s.srv = &fasthttp.Server{
 		Handler:               s.handle,
 		ErrorHandler:          s.handleReadError,
-		ConnState:             s.countConn,
 		Logger:                fastLogger{cfg.Logger},
 		MaxRequestBodySize:    cfg.MaxBodySize,
 		ReadTimeout:           cfg.ReadTimeout,
@@ -174,7 +173,7 @@ func (s *Server) Start() (net.Addr, error) {
 	if err != nil {
 		return nil, err
 	}
-	lim := &limitListener{Listener: tcp, max: int64(s.cfg.MaxConns), refuse: s.refuse}
+	lim := &limitListener{Listener: tcp, max: int64(s.cfg.MaxConns), accepted: &s.accepted, refuse: s.refuse}
 	var ln net.Listener = lim
 	s.mu.Lock()
 	switch {
