@@ -44,8 +44,9 @@ type Session struct {
 	watch       *shard.Watch
 	watched     [][]byte
 
-	st   sessionStats
-	pend pending // a pipeline between Start and Finish
+	st     sessionStats
+	pend   pending // a pipeline between Start and Finish
+	budget int     // see SetReplyBudget
 }
 
 // slot is how one command of a pipeline gets its reply.
@@ -104,45 +105,208 @@ func (s *Session) Exec(ctx context.Context, cmds [][][]byte) []shard.Reply {
 }
 
 // Start begins running a pipeline: it plans the commands up to the first
-// barrier and sends their batches to the shards without waiting. Finish
-// completes it. Between the two the caller may start other sessions'
-// pipelines, so one goroutine keeps many clients' batches in flight (an
-// event loop) and the shards receive them in one wake-up. Finish must get
-// the same, unchanged, cmds.
+// barrier and sends their batches to the shards without waiting. Finish (or
+// FinishPart) completes it. Between the two the caller may start other
+// sessions' pipelines, so one goroutine keeps many clients' batches in
+// flight (an event loop) and the shards receive them in one wake-up. Finish
+// must get the same, unchanged, cmds.
 func (s *Session) Start(cmds [][][]byte) {
 	s.pend = pending{start: time.Since(epoch), started: true}
 	s.st.ids = s.st.ids[:0]
 	for _, b := range s.batches {
-		b.Arena = b.Arena[:0]
+		b.Arena = keepArena(b.Arena)
 	}
-	s.scratch.Arena = s.scratch.Arena[:0]
+	s.scratch.Arena = keepArena(s.scratch.Arena)
 	clear(s.replies)
+	if cap(s.replies) > keepReplies {
+		s.replies = nil
+	}
 	s.replies = slices.Grow(s.replies[:0], len(cmds))
 	s.pend.next, s.pend.sent = s.planSegment(cmds, 0)
 }
 
+// keepArena empties an arena for the next pipeline, dropping one that a
+// large reply set grew.
+func keepArena(a []byte) []byte {
+	if cap(a) > maxKeptArena {
+		return nil
+	}
+	return a[:0]
+}
+
+const (
+	maxKeptArena = 1 << 20 // a batch keeps at most this much reply memory between pipelines
+	keepReplies  = 4096    // nor a reply slice longer than this
+)
+
+// SetReplyBudget bounds the reply memory a pipeline holds at once: with a
+// budget n > 0, a shard stops running a batch once its replies have taken n
+// bytes (after at least one command), and FinishPart hands the pipeline's
+// replies over part by part, running the rest only when asked for the next
+// part. A client's pipeline of large replies then costs about the budget
+// per shard at a time, not the sum of its replies. 0 (the default) runs
+// every pipeline whole. Atomic work (transactions, cross-shard MSET, EXEC)
+// always runs whole.
+func (s *Session) SetReplyBudget(n int) { s.budget = max(n, 0) }
+
 // Finish waits for the batches Start sent, runs the rest of the pipeline
 // (barriers included) and returns one reply per command, valid until the
-// session's next call. Finish without Start returns nothing.
+// session's next call. Finish without Start returns nothing. With a reply
+// budget it runs every part and keeps all their replies.
 func (s *Session) Finish(ctx context.Context, cmds [][][]byte) []shard.Reply {
 	if !s.pend.started {
 		return nil
 	}
-	p := s.pend
-	s.pend = pending{}
-	i := s.complete(ctx, cmds, p.next, p.sent)
-	for i < len(cmds) {
-		next, sent := s.planSegment(cmds, i)
-		i = s.complete(ctx, cmds, next, sent)
+	for {
+		if _, done := s.finishPart(ctx, cmds, false); done {
+			return s.replies
+		}
 	}
-	s.account(p.start, s.replies, -1)
-	return s.replies
+}
+
+// FinishPart completes the pipeline Start began, one part at a time: it
+// returns the replies of the next commands of cmds in order (at least one
+// when any are left) and whether they were the last. When not done the
+// caller uses the replies (they are valid until the session's next call),
+// then calls FinishPart again with the same cmds for the next part; the
+// commands after the part have not all run yet, so a caller that waits
+// before asking (an event loop whose client does not read its replies)
+// holds the rest of the pipeline back. Without a reply budget (see
+// SetReplyBudget) the first part is the whole pipeline.
+func (s *Session) FinishPart(ctx context.Context, cmds [][][]byte) ([]shard.Reply, bool) {
+	if !s.pend.started {
+		return nil, true
+	}
+	return s.finishPart(ctx, cmds, true)
+}
+
+// finishPart returns the next part; forget drops the memory of the parts
+// handed over before.
+func (s *Session) finishPart(ctx context.Context, cmds [][][]byte, forget bool) ([]shard.Reply, bool) {
+	p := &s.pend
+	if forget {
+		for i := p.forgot; i < p.emitted; i++ {
+			s.replies[i] = shard.Reply{Kind: s.replies[i].Kind} // the kind is counted at the end
+		}
+		p.forgot = p.emitted
+	}
+	if p.stopped {
+		p.stopped = false
+		p.sent += s.resend()
+	}
+	for {
+		s.wait(ctx, p.sent)
+		p.sent = 0
+		for _, b := range s.batches {
+			p.made += b.Made
+			b.Made = 0
+		}
+		if cut, stopped := s.mergeRun(p); stopped {
+			p.stopped = true
+			if cut == p.emitted { // nothing finished yet: run the rest now
+				p.stopped = false
+				p.sent += s.resend()
+				continue
+			}
+			return s.emit(cut), false
+		}
+		i := p.next
+		if i < len(cmds) {
+			s.replies = append(s.replies, s.barrier(ctx, cmds[i]))
+			i++
+		}
+		if i >= len(cmds) {
+			rest := s.emit(len(cmds))
+			s.account(p.start, s.replies, -1)
+			s.pend = pending{}
+			return rest, true
+		}
+		p.next, p.sent = s.planSegment(cmds, i)
+		p.merged = 0
+		if s.budget > 0 && p.made >= s.budget && i > p.emitted {
+			return s.emit(i), false
+		}
+	}
+}
+
+// emit hands over the replies from the last part's end up to cut.
+func (s *Session) emit(cut int) []shard.Reply {
+	p := &s.pend
+	r := s.replies[p.emitted:cut]
+	p.emitted, p.made = cut, 0
+	return r
+}
+
+// mergeRun merges the replies of the segment's commands that have run, in
+// order, stopping at the first command whose ops have not all run (a
+// batch stopped at its budget). It returns the index of that command, or
+// the segment's end and false.
+func (s *Session) mergeRun(p *pending) (cut int, stopped bool) {
+	for ; p.merged < len(s.slots); p.merged++ {
+		sl := &s.slots[p.merged]
+		if !s.ran(sl) {
+			return int(sl.idx), true
+		}
+		s.merge(sl, &s.replies[sl.idx])
+		if s.budget > 0 {
+			s.dropOps(sl) // the reply lives on in s.replies alone
+		}
+	}
+	return p.next, false
+}
+
+// ran reports whether every op of a slot has run.
+func (s *Session) ran(sl *slot) bool {
+	if sl.c == nil || sl.c.kind == kindSingle {
+		return int(sl.op) < s.batches[sl.sh].Next
+	}
+	for _, pt := range s.parts[sl.p0 : sl.p0+sl.pn] {
+		if int(pt.op) >= s.batches[pt.sh].Next {
+			return false
+		}
+	}
+	return true
+}
+
+// dropOps clears the op replies a merged slot read.
+func (s *Session) dropOps(sl *slot) {
+	if sl.c == nil || sl.c.kind == kindSingle {
+		s.batches[sl.sh].Ops[sl.op].Reply = shard.Reply{}
+		return
+	}
+	for _, pt := range s.parts[sl.p0 : sl.p0+sl.pn] {
+		s.batches[pt.sh].Ops[pt.op].Reply = shard.Reply{}
+	}
+}
+
+// resend sends the batches the budget stopped again, each to run on from
+// its first op not run, with the rest of its arena (the replies it made so
+// far stay where they are until read).
+func (s *Session) resend() int {
+	sent := 0
+	for sh, b := range s.batches {
+		if !b.Stopped() {
+			continue
+		}
+		b.Arena = b.Arena[len(b.Arena):len(b.Arena)]
+		if !s.r.shards[sh].Send(b) {
+			failBatch(b)
+			continue
+		}
+		sent++
+	}
+	return sent
 }
 
 // pending is a pipeline between Start and Finish.
 type pending struct {
-	next    int // the barrier ending the first segment, or len(cmds)
+	next    int // the barrier ending the current segment, or len(cmds)
 	sent    int // batches in flight
+	merged  int // slots of the current segment merged into s.replies
+	emitted int // replies handed over by FinishPart
+	forgot  int // replies whose memory was dropped after they were handed over
+	made    int // reply bytes the shards made since the last part
+	stopped bool
 	start   time.Duration
 	started bool
 }
@@ -153,6 +317,9 @@ type pending struct {
 // into s.replies (grown by Start, so the pointers stay valid).
 func (s *Session) planSegment(cmds [][][]byte, i int) (next, sent int) {
 	s.resetOps()
+	for _, b := range s.batches {
+		b.Budget = s.budget
+	}
 	for ; i < len(cmds); i++ {
 		args := cmds[i]
 		idx := len(s.replies)
@@ -170,27 +337,12 @@ func (s *Session) planSegment(cmds [][][]byte, i int) (next, sent int) {
 	return i, s.send()
 }
 
-// complete waits for a segment's batches, merges its replies, runs the
-// barrier at cmds[i] if there is one, and returns the index after it.
-func (s *Session) complete(ctx context.Context, cmds [][][]byte, i, sent int) int {
-	s.wait(ctx, sent)
-	for j := range s.slots {
-		sl := &s.slots[j]
-		s.merge(sl, &s.replies[sl.idx])
-	}
-	if i < len(cmds) {
-		rep := s.barrier(ctx, cmds[i])
-		s.replies = append(s.replies, rep)
-		i++
-	}
-	return i
-}
-
 func (s *Session) resetOps() {
 	for _, b := range s.batches {
 		clear(b.Ops)
 		b.Ops = b.Ops[:0]
 		b.Group = nil
+		b.Budget, b.Next = 0, 0
 	}
 	s.atomic = false
 	clear(s.slots)
@@ -425,6 +577,7 @@ func (s *Session) abandon(err error) {
 		for j := range nb.Ops {
 			nb.Ops[j].Reply = rep
 		}
+		nb.Next = len(nb.Ops)
 		s.batches[i] = nb
 	}
 	s.scratch = &shard.Batch{Done: s.done}
@@ -435,6 +588,7 @@ func failBatch(b *shard.Batch) {
 	for i := range b.Ops {
 		b.Ops[i].Reply = shard.ErrShardStopped
 	}
+	b.Next = len(b.Ops)
 }
 
 // merge writes the final reply of a slot after its batches completed.

@@ -102,9 +102,9 @@ func typeName(t valueType) string {
 
 // bulkStr is ks.bulk for bytes held as a string (a key), without a conversion.
 func (ks *Keyspace) bulkStr(s string) Reply {
-	n := len(ks.arena)
-	ks.arena = append(ks.arena, s...)
-	return Reply{Kind: KindBulk, Str: ks.arena[n:len(ks.arena):len(ks.arena)]}
+	dst := ks.reserve(len(s))
+	copy(dst, s)
+	return Reply{Kind: KindBulk, Str: dst}
 }
 
 // AppendLower appends s to dst with ASCII letters in lower case (command

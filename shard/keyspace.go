@@ -15,14 +15,16 @@ import (
 // A Keyspace belongs to its shard's goroutine; it is not safe for concurrent
 // use. Tests may drive one directly.
 type Keyspace struct {
-	d       *dict
-	ttl     []ttlItem // the entries that have a TTL; entry.ttlPos indexes it (1-based)
-	now     int64     // unix ms, read at most once per batch (Redis caches the time per command)
-	nowOK   bool      // now is valid for the current batch
-	clock   func() time.Time
-	arena   []byte // bulk reply bytes of the batch being executed
-	scratch []byte // a value being built (INCR's digits)
-	watched map[string][]*Watch
+	d     *dict
+	ttl   []ttlItem // the entries that have a TTL; entry.ttlPos indexes it (1-based)
+	now   int64     // unix ms, read at most once per batch (Redis caches the time per command)
+	nowOK bool      // now is valid for the current batch
+	clock func() time.Time
+	arena []byte // bulk reply bytes of the batch being executed
+	// outBytes counts the reply bytes made since the batch's run began.
+	outBytes int
+	scratch  []byte // a value being built (INCR's digits)
+	watched  map[string][]*Watch
 
 	// Versions: every change is stamped with a number drawn from seqSrc, a
 	// counter shared by the shards of one router, so a key's version grows
@@ -106,9 +108,35 @@ func (ks *Keyspace) ResetArena() { ks.arena = ks.arena[:0] }
 
 // bulk returns a bulk reply holding a copy of b in the arena.
 func (ks *Keyspace) bulk(b []byte) Reply {
-	n := len(ks.arena)
-	ks.arena = append(ks.arena, b...)
-	return Reply{Kind: KindBulk, Str: ks.arena[n:len(ks.arena):len(ks.arena)]}
+	dst := ks.reserve(len(b))
+	copy(dst, b)
+	return Reply{Kind: KindBulk, Str: dst}
+}
+
+// bigBulk is the size from which a reply's bytes get an allocation of their
+// own instead of a place in the arena: the arena then never grows to hold
+// one large value, and the batch does not keep such a buffer for later
+// batches.
+const bigBulk = 32 << 10
+
+// reserve returns n bytes of reply memory for the caller to fill: a fresh
+// allocation of exactly n bytes when n is large, else the next n bytes of
+// the arena. A full arena is replaced, not grown: the replies already made
+// keep the old array alive until they are read, and nothing is copied, so a
+// run's replies cost about their size once (append's growth would keep
+// every smaller copy alive as well). Every byte counts towards outBytes,
+// which the shard checks against the batch's budget.
+func (ks *Keyspace) reserve(n int) []byte {
+	ks.outBytes += n
+	if n >= bigBulk {
+		return make([]byte, n)
+	}
+	if cap(ks.arena)-len(ks.arena) < n {
+		ks.arena = make([]byte, 0, max(2*cap(ks.arena), 4<<10, n))
+	}
+	i := len(ks.arena)
+	ks.arena = ks.arena[:i+n]
+	return ks.arena[i : i+n : i+n]
 }
 
 // expired reports whether e's TTL has passed.

@@ -33,7 +33,24 @@ type Batch struct {
 	Lease *Lease      // non-nil: a reservation request, not work
 	Group *Group      // non-nil: one member of an atomic multi-shard step
 	Err   bool        // set when the shard stopped before running the batch
+	// Budget, when > 0, bounds the reply bytes one run of the batch makes:
+	// once its ops have made that many, the shard stops before the next op
+	// and hands the batch back with Next at the first op not run; sent
+	// again, the batch runs on from there. At least one op runs per send,
+	// so a single reply larger than the budget still comes back whole.
+	// Leases and groups (atomic work) ignore it.
+	Budget int
+	// Next is the first op the shard has not run, set by every run:
+	// len(Ops) for one run to the end. With a Budget, the sender sets it to
+	// 0 for a new batch; a batch without one always runs from its first op.
+	Next int
+	// Made is how many reply bytes the last run made (see Budget).
+	Made int
 }
+
+// Stopped reports whether the shard handed b back before its last op
+// because the budget ran out.
+func (b *Batch) Stopped() bool { return b.Next < len(b.Ops) && !b.Err }
 
 // Reset empties b for reuse, keeping its memory.
 func (b *Batch) Reset() {
@@ -43,6 +60,7 @@ func (b *Batch) Reset() {
 	b.Lease = nil
 	b.Group = nil
 	b.Err = false
+	b.Budget, b.Next = 0, 0
 }
 
 // AddHashed appends an op whose first key (args[1]) hashes to h under the
@@ -237,12 +255,26 @@ func (s *Shard) run(b *Batch, seq uint64) {
 	ks.Tick()
 	ks.beginBatch()
 	ks.arena = b.Arena
-	if len(b.Ops) > 1 && prefetch {
-		s.touch(b.Ops)
+	ks.outBytes = 0
+	from := 0
+	if b.Budget > 0 && b.Next < len(b.Ops) {
+		from = b.Next // the rest of a batch the budget stopped
 	}
-	for i := 0; i < len(b.Ops); {
-		i = s.runFrom(b, i, seq)
+	if len(b.Ops)-from > 1 && prefetch {
+		s.touch(b.Ops[from:])
 	}
+	budget := b.Budget
+	if b.Group != nil || seq != 0 {
+		budget = 0 // atomic work runs whole
+	}
+	i := from
+	for i < len(b.Ops) {
+		i = s.runFrom(b, i, seq, budget)
+		if i < len(b.Ops) && budget > 0 && ks.outBytes >= budget {
+			break
+		}
+	}
+	b.Next, b.Made = i, ks.outBytes
 	b.Arena = ks.arena
 	ks.arena = nil
 	ks.d.hintKey = nil // hold no pointer into the batch
@@ -267,10 +299,12 @@ func (s *Shard) touch(ops []Op) {
 	s.sink = x
 }
 
-// runFrom runs b.Ops[i:] and returns len(b.Ops). A handler that panics
-// (a bug) fails its own command with an error reply and is logged with its
-// stack; the shard and the other commands of the batch carry on.
-func (s *Shard) runFrom(b *Batch, i int, seq uint64) (next int) {
+// runFrom runs b.Ops[i:] and returns len(b.Ops), or, with a budget, the
+// index of the first op not run once the ops run have made budget bytes of
+// replies (always after at least one op). A handler that panics (a bug)
+// fails its own command with an error reply and is logged with its stack;
+// the shard and the other commands of the batch carry on.
+func (s *Shard) runFrom(b *Batch, i int, seq uint64, budget int) (next int) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.cfg.Logger.Error().Int("shard", s.id).Interface("panic", p).
@@ -281,7 +315,11 @@ func (s *Shard) runFrom(b *Batch, i int, seq uint64) (next int) {
 		}
 	}()
 	ks := s.ks
+	first := i
 	for ; i < len(b.Ops); i++ {
+		if budget > 0 && ks.outBytes >= budget && i > first {
+			return i
+		}
 		op := &b.Ops[i]
 		ks.beginOp(seq, len(b.Ops)-i)
 		if len(op.Args) > 1 {
@@ -328,6 +366,7 @@ func (s *Shard) fail(b *Batch) {
 		b.Ops[i].Reply = ErrShardStopped
 	}
 	b.Err = true
+	b.Next = len(b.Ops)
 	b.Done <- b
 }
 
