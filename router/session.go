@@ -111,6 +111,7 @@ func (s *Session) Exec(ctx context.Context, cmds [][][]byte) []shard.Reply {
 // flight (an event loop) and the shards receive them in one wake-up. Finish
 // must get the same, unchanged, cmds.
 func (s *Session) Start(cmds [][][]byte) {
+	s.settle()
 	s.pend = pending{start: time.Since(epoch), started: true}
 	s.st.ids = s.st.ids[:0]
 	for _, b := range s.batches {
@@ -227,6 +228,17 @@ func (s *Session) finishPart(ctx context.Context, cmds [][][]byte, forget bool) 
 			return s.emit(i), false
 		}
 	}
+}
+
+// settle waits for batches still in flight from a pipeline left unfinished
+// (FinishPart not called to the end), so that they cannot be taken for
+// the replies of later work.
+func (s *Session) settle() {
+	if p := &s.pend; p.sent > 0 {
+		s.wait(context.Background(), p.sent)
+		p.sent = 0
+	}
+	s.pend = pending{}
 }
 
 // emit hands over the replies from the last part's end up to cut.

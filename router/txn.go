@@ -362,6 +362,7 @@ func (s *Session) unwatch(ctx context.Context) {
 
 // Close ends the session: an open MULTI is discarded and WATCHes removed.
 func (s *Session) Close() {
+	s.settle()
 	s.resetMulti()
 	s.unwatch(context.Background())
 }

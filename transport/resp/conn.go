@@ -15,6 +15,12 @@ const (
 	readBufSize  = 16 << 10 // initial read buffer
 	keepBufSize  = 64 << 10 // a buffer grown past this is dropped when idle
 	writeBufSize = 16 << 10
+
+	// replyBudget is the session's reply budget (router.Session.SetReplyBudget):
+	// a pipeline's replies are made at most this many bytes per shard at a
+	// time, and written out between parts once flushPartSize have gathered.
+	replyBudget   = 256 << 10
+	flushPartSize = 64 << 10
 )
 
 // reply modes of CLIENT REPLY.
@@ -79,6 +85,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		authed:  !s.cfg.authRequired(),
 		created: time.Now(),
 	}
+	c.sess.SetReplyBudget(replyBudget)
 	lim := s.cfg.Limits
 	lim.Unauthenticated = !c.authed
 	c.parser = NewParser(lim)
@@ -119,8 +126,10 @@ func (c *conn) process() bool {
 		cmds, used, need, perr := c.parser.Parse(c.in[c.start:c.end])
 		if len(cmds) > 0 {
 			c.lastCmd = time.Now()
-			c.handle(cmds)
+			c.begin(cmds, used, need, perr)
+			c.exec() // never pauses: flushPart blocks instead
 			c.publish(cmds[len(cmds)-1])
+			c.pend = pipeline{}
 		}
 		more, ok := c.advance(used, need, perr)
 		if !more {
@@ -129,33 +138,50 @@ func (c *conn) process() bool {
 	}
 }
 
-// pipeline is a parsed pipeline the event loop started on the session:
-// the commands and what Parse said about the input.
+// pipeline is a parsed pipeline being run: the commands, what Parse said
+// about the input, and how far it got. Commands for the router run on the
+// session in runs between connection commands.
 type pipeline struct {
 	cmds       [][][]byte
 	used, need int
+	err        error      // a protocol error after the commands, reported once they ran
+	at         int        // the next command to look at
+	from       int        // the first router command not started yet
+	run        [][][]byte // the run in progress on the session, or nil
 }
+
+// begin makes cmds the pipeline to run.
+func (c *conn) begin(cmds [][][]byte, used, need int, perr error) {
+	c.s.stats.commands.Add(int64(len(cmds)))
+	c.pend = pipeline{cmds: cmds, used: used, need: need, err: perr}
+}
+
+// paused reports whether the connection has a pipeline that waits for its
+// replies to drain before it runs on (event loops only).
+func (c *conn) paused() bool { return c.pend.cmds != nil }
 
 // startPipeline is process for an event loop. When the input holds only
 // commands for the router it starts them on the session without waiting
 // and reports started; the loop calls finishPipeline after starting the
 // other ready connections' pipelines. Anything else runs here and now, as
-// process runs it. ok is false when the connection must close.
+// process runs it; if it pauses (see exec) the loop calls finishPipeline
+// once the socket drains. ok is false when the connection must close.
 func (c *conn) startPipeline(now time.Time) (started, ok bool) {
 	for {
 		cmds, used, need, perr := c.parser.Parse(c.in[c.start:c.end])
 		if len(cmds) > 0 {
 			c.lastCmd = now
-		}
-		if perr == nil && len(cmds) > 0 && c.plain(cmds) {
-			c.s.stats.commands.Add(int64(len(cmds)))
-			c.sess.Start(cmds)
-			c.pend = pipeline{cmds: cmds, used: used, need: need}
-			return true, true
-		}
-		if len(cmds) > 0 {
-			c.handle(cmds)
+			c.begin(cmds, used, need, perr)
+			if perr == nil && c.plain(cmds) {
+				c.pend.run, c.pend.at, c.pend.from = cmds, len(cmds), len(cmds)
+				c.sess.Start(cmds)
+				return true, true
+			}
+			if !c.exec() {
+				return false, true // paused
+			}
 			c.publish(cmds[len(cmds)-1])
+			c.pend = pipeline{}
 		}
 		more, ok := c.advance(used, need, perr)
 		if !more {
@@ -164,20 +190,99 @@ func (c *conn) startPipeline(now time.Time) (started, ok bool) {
 	}
 }
 
-// finishPipeline completes what startPipeline started: it encodes the
-// replies, writes them, and reports whether to keep the connection.
+// finishPipeline completes what startPipeline started, or goes on with a
+// paused pipeline once its replies drained: it runs the rest, writes the
+// replies, and reports whether to keep the connection. It returns true with
+// the pipeline still pending when it paused again.
 func (c *conn) finishPipeline() bool {
+	if !c.exec() {
+		return true
+	}
 	p := c.pend
 	c.pend = pipeline{}
-	for _, r := range c.sess.Finish(context.Background(), p.cmds) {
-		c.reply(r)
-	}
 	c.publish(p.cmds[len(p.cmds)-1])
-	more, ok := c.advance(p.used, p.need, nil)
+	more, ok := c.advance(p.used, p.need, p.err)
 	if more {
 		return c.process()
 	}
 	return ok
+}
+
+// exec runs the pipeline from where it stopped: the rest of a run in
+// progress, then every command after it, answering connection commands
+// here and sending each run of router commands between them to the
+// session (batched per shard). It reports false when it paused: a run's
+// replies reached flushPartSize and the socket could not take them (event
+// loops only; a connection with its own goroutine blocks in the write
+// instead). The rest of the pipeline has not run then, so a client that
+// sends much and reads little holds about one part's replies, not all.
+func (c *conn) exec() bool {
+	p := &c.pend
+	if p.run != nil && !c.finishRun() {
+		return false
+	}
+	for ; p.at < len(p.cmds); p.at++ {
+		args := p.cmds[p.at]
+		h := connCommand(args[0])
+		if h == nil && c.authed && !(c.readOnly && deniedReadOnly(args)) {
+			continue
+		}
+		if !c.startRun(p.at) {
+			return false
+		}
+		p.from = p.at + 1
+		c.connCmd(h, args)
+		if c.closeAfter {
+			p.at = len(p.cmds)
+			return true
+		}
+	}
+	return c.startRun(len(p.cmds))
+}
+
+// startRun runs the router commands from p.from up to cmds[to].
+func (c *conn) startRun(to int) bool {
+	p := &c.pend
+	if p.from >= to {
+		return true
+	}
+	p.run = p.cmds[p.from:to]
+	p.from = to
+	c.sess.Start(p.run)
+	return c.finishRun()
+}
+
+// finishRun encodes the replies of the run in progress part by part (see
+// router.Session.FinishPart), writing them out between parts; false: it
+// paused.
+func (c *conn) finishRun() bool {
+	p := &c.pend
+	for {
+		reps, done := c.sess.FinishPart(context.Background(), p.run)
+		for _, r := range reps {
+			c.reply(r)
+		}
+		if done {
+			p.run = nil
+			return true
+		}
+		if len(c.out) >= flushPartSize && !c.flushPart() {
+			return false
+		}
+	}
+}
+
+// flushPart writes the replies made so far in the middle of a pipeline.
+// It reports false when the connection must pause: an event loop found the
+// socket full. A connection that failed gives up the rest of its pipeline,
+// as Redis drops a client's unread commands when it goes away.
+func (c *conn) flushPart() bool {
+	if c.flush() {
+		return !c.blocked
+	}
+	c.pend.run, c.pend.at = nil, len(c.pend.cmds)
+	c.closeAfter = true
+	return true
 }
 
 // plain reports whether every command of cmds goes to the router as it is:
@@ -287,46 +392,32 @@ func (c *conn) makeRoom(need int) bool {
 	return true
 }
 
-// handle runs a parsed pipeline. Runs of ordinary commands go to the
-// router as one Exec (batched per shard); connection commands (AUTH, HELLO,
-// CLIENT, …) are answered here, in order.
-func (c *conn) handle(cmds [][][]byte) {
-	c.s.stats.commands.Add(int64(len(cmds)))
-	from := 0
-	for i, args := range cmds {
-		h := connCommand(args[0])
-		if h == nil && c.authed && !(c.readOnly && deniedReadOnly(args)) {
-			continue
-		}
-		c.run(cmds[from:i])
-		from = i + 1
-		c.replyErr = false
-		switch {
-		case h == nil && c.authed || c.readOnly && h != nil && h.administers(args):
-			c.sess.FlagQueueError() // as Redis's ACL check aborts a MULTI
-			c.reply(noPerm(args[0]))
-		case h == nil || !c.authed && !h.noAuth:
-			c.reply(errNoAuth)
-		case !h.arityOK(len(args)):
-			c.sess.FlagQueueError()
-			c.reply(shard.Error("ERR wrong number of arguments for '" + h.name + "' command"))
-		case c.sess.InMulti() && !h.inMulti:
-			c.queue(h, args)
-		default:
-			h.fn(c, args)
-		}
-		id := router.UnknownCommand
-		if h != nil {
-			id = h.id
-		} else {
-			id = router.CommandID(args[0])
-		}
-		c.sess.CountLocal(id, c.replyErr)
-		if c.closeAfter {
-			return
-		}
+// connCmd answers a command the router does not run as it is: a
+// connection command (AUTH, HELLO, CLIENT, …) or one this connection may
+// not run.
+func (c *conn) connCmd(h *connCmd, args [][]byte) {
+	c.replyErr = false
+	switch {
+	case h == nil && c.authed || c.readOnly && h != nil && h.administers(args):
+		c.sess.FlagQueueError() // as Redis's ACL check aborts a MULTI
+		c.reply(noPerm(args[0]))
+	case h == nil || !c.authed && !h.noAuth:
+		c.reply(errNoAuth)
+	case !h.arityOK(len(args)):
+		c.sess.FlagQueueError()
+		c.reply(shard.Error("ERR wrong number of arguments for '" + h.name + "' command"))
+	case c.sess.InMulti() && !h.inMulti:
+		c.queue(h, args)
+	default:
+		h.fn(c, args)
 	}
-	c.run(cmds[from:])
+	id := router.UnknownCommand
+	if h != nil {
+		id = h.id
+	} else {
+		id = router.CommandID(args[0])
+	}
+	c.sess.CountLocal(id, c.replyErr)
 }
 
 // queue queues a connection command inside MULTI, as Redis does: its
@@ -345,16 +436,6 @@ func (c *conn) queue(h *connCmd, args [][]byte) {
 		c.capturing = false
 		return c.captured
 	}))
-}
-
-// run executes ordinary commands through the router session.
-func (c *conn) run(cmds [][][]byte) {
-	if len(cmds) == 0 {
-		return
-	}
-	for _, r := range c.sess.Exec(context.Background(), cmds) {
-		c.reply(r)
-	}
 }
 
 // reply encodes one reply, honouring CLIENT REPLY.

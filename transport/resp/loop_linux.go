@@ -116,7 +116,7 @@ func (l *loop) Event(fd int, events uint32) {
 		return
 	}
 	if c.blocked { // waiting to write the rest of its replies
-		if !l.write(c) {
+		if !l.write(c) || !c.blocked && c.paused() && !c.finishPipeline() {
 			l.closeConn(c)
 		}
 		return
