@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/memshard/memshard/transport/resp"
 )
 
 // RESP listener settings: TLS and the limits Redis also enforces, each with
@@ -31,6 +33,8 @@ type respConfig struct {
 	// RESPEventLoops is how many epoll loops serve plain-TCP RESP
 	// connections (Linux); 0 one per two processors, -1 a goroutine per connection.
 	RESPEventLoops int
+	// OutputLimits are client-output-buffer-limit's classes.
+	OutputLimits resp.OutputLimits
 }
 
 func defaultRESPConfig() respConfig {
@@ -40,6 +44,7 @@ func defaultRESPConfig() respConfig {
 		ProtoInlineMaxSize:     64 << 10,
 		ClientQueryBufferLimit: 1 << 30,
 		MaxClients:             10000,
+		OutputLimits:           resp.DefaultOutputLimits(),
 	}
 }
 
@@ -70,6 +75,14 @@ var respOptions = []option{
 			return errors.New("must be a whole number of seconds >= 0")
 		}
 		c.Timeout = time.Duration(n) * time.Second
+		return nil
+	}},
+	{"client-output-buffer-limit", "limits", "normal 1gb 256mb 60 replica 256mb 64mb 60 pubsub 32mb 8mb 60", "disconnect a RESP client whose unread replies pass hard bytes, or soft bytes for seconds: 'class hard soft seconds' for normal, replica or pubsub, several classes in one value", func(c *Config, v string) error {
+		l, err := resp.ParseOutputLimits(v, c.OutputLimits)
+		if err != nil {
+			return err
+		}
+		c.OutputLimits = l
 		return nil
 	}},
 	{"resp-event-loops", "n", "0", "epoll event loops serving plain-TCP RESP connections (Linux); 0 one per two processors, -1 a goroutine per connection", setLoops(func(c *Config) *int { return &c.RESPEventLoops })},

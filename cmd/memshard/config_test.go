@@ -137,17 +137,18 @@ func TestEnvNames(t *testing.T) {
 		"log-format":       "MEMSHARD_LOG_FORMAT",
 		"config":           "MEMSHARD_CONFIG",
 
-		"tls-port":                  "MEMSHARD_TLS_PORT",
-		"tls-cert":                  "MEMSHARD_TLS_CERT",
-		"tls-key":                   "MEMSHARD_TLS_KEY",
-		"proto-max-bulk-len":        "MEMSHARD_PROTO_MAX_BULK_LEN",
-		"proto-max-multibulk-len":   "MEMSHARD_PROTO_MAX_MULTIBULK_LEN",
-		"proto-inline-max-size":     "MEMSHARD_PROTO_INLINE_MAX_SIZE",
-		"client-query-buffer-limit": "MEMSHARD_CLIENT_QUERY_BUFFER_LIMIT",
-		"maxclients":                "MEMSHARD_MAXCLIENTS",
-		"timeout":                   "MEMSHARD_TIMEOUT",
-		"resp-event-loops":          "MEMSHARD_RESP_EVENT_LOOPS",
-		"pprof-addr":                "MEMSHARD_PPROF_ADDR",
+		"tls-port":                   "MEMSHARD_TLS_PORT",
+		"tls-cert":                   "MEMSHARD_TLS_CERT",
+		"tls-key":                    "MEMSHARD_TLS_KEY",
+		"proto-max-bulk-len":         "MEMSHARD_PROTO_MAX_BULK_LEN",
+		"proto-max-multibulk-len":    "MEMSHARD_PROTO_MAX_MULTIBULK_LEN",
+		"proto-inline-max-size":      "MEMSHARD_PROTO_INLINE_MAX_SIZE",
+		"client-query-buffer-limit":  "MEMSHARD_CLIENT_QUERY_BUFFER_LIMIT",
+		"maxclients":                 "MEMSHARD_MAXCLIENTS",
+		"timeout":                    "MEMSHARD_TIMEOUT",
+		"resp-event-loops":           "MEMSHARD_RESP_EVENT_LOOPS",
+		"client-output-buffer-limit": "MEMSHARD_CLIENT_OUTPUT_BUFFER_LIMIT",
+		"pprof-addr":                 "MEMSHARD_PPROF_ADDR",
 
 		"http-max-body":     "MEMSHARD_HTTP_MAX_BODY",
 		"ws-max-message":    "MEMSHARD_WS_MAX_MESSAGE",
@@ -423,10 +424,22 @@ func TestRESPOptions(t *testing.T) {
 		{"--timeout", "-1"},
 		{"--client-query-buffer-limit", "1kb"},
 		{"--proto-max-bulk-len", "lots"},
+		{"--client-output-buffer-limit", "normal 1mb"},
+		{"--client-output-buffer-limit", "nobody 1 1 1"},
 	} {
 		if _, err := loadConfig(bad, nil); err == nil {
 			t.Errorf("%v: accepted", bad)
 		}
+	}
+}
+
+func TestOutputLimitOption(t *testing.T) {
+	cfg := mustLoad(t, []string{"--client-output-buffer-limit", "normal 2mb 1mb 5 pubsub 1k 0 0"}, nil)
+	if got, want := cfg.OutputLimits.String(), "normal 2097152 1048576 5 slave 268435456 67108864 60 pubsub 1000 0 0"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if got, want := DefaultConfig().OutputLimits.String(), "normal 1073741824 268435456 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60"; got != want {
+		t.Fatalf("default %q, want %q", got, want)
 	}
 }
 

@@ -190,7 +190,7 @@ func startHTTP(cfg Config, db *memshard.DB, log zerolog.Logger, servers []*resp.
 	for _, rs := range servers {
 		srv.AddConnStats("resp", func() httpapi.ConnStats {
 			open, accepted, rejected := rs.ConnStats()
-			return httpapi.ConnStats{Open: int64(open), Accepted: accepted, Rejected: rejected}
+			return httpapi.ConnStats{Open: int64(open), Accepted: accepted, Rejected: rejected, Dropped: rs.OutputLimitDisconnects()}
 		})
 	}
 	if _, err := srv.Start(); err != nil {
@@ -218,6 +218,8 @@ func startRESP(cfg Config, db *memshard.DB, log zerolog.Logger) ([]*resp.Server,
 		rc.MaxClients = cfg.MaxClients
 		rc.IdleTimeout = cfg.Timeout
 		rc.EventLoops = cfg.RESPEventLoops
+		limits := cfg.OutputLimits
+		rc.OutputLimits = &limits
 		rc.Logger = log.With().Str("component", "resp").Logger()
 		srv := resp.New(db.Router(), rc)
 		if _, err := srv.Start(); err != nil {

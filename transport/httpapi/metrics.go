@@ -28,6 +28,7 @@ type ConnStats struct {
 	Open     int64 // connections open now
 	Accepted int64 // accepted since start, refused ones included
 	Rejected int64 // refused at a connection limit
+	Dropped  int64 // closed for passing an output buffer limit
 }
 
 // connSource is a listener that reports its connections to /metrics.
@@ -133,6 +134,7 @@ func (s *Server) appendConns(w *promWriter) {
 		t.Open += st.Open
 		t.Accepted += st.Accepted
 		t.Rejected += st.Rejected
+		t.Dropped += st.Dropped
 		sums[src.transport] = t
 	}
 	w.family("memshard_connections", "gauge", "Open client connections, by transport.")
@@ -146,6 +148,10 @@ func (s *Server) appendConns(w *promWriter) {
 	w.family("memshard_rejected_connections_total", "counter", "Client connections refused at the connection limit, by transport.")
 	for _, l := range labels {
 		w.sample("memshard_rejected_connections_total", uint64(sums[l].Rejected), "transport", l)
+	}
+	w.family("memshard_output_limit_disconnections_total", "counter", "Clients closed for passing an output buffer limit (client-output-buffer-limit), by transport.")
+	for _, l := range labels {
+		w.sample("memshard_output_limit_disconnections_total", uint64(sums[l].Dropped), "transport", l)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 type liveConfig struct {
 	maxClients  atomic.Int64
 	idleTimeout atomic.Int64 // nanoseconds; 0: never
+	outLimits   atomic.Pointer[OutputLimits]
 
 	mu   sync.Mutex
 	base shard.Stats // router counters at the last CONFIG RESETSTAT
@@ -67,6 +68,17 @@ var configParams = []configParam{
 		set: setInt(1, 1<<32-1, func(s *Server, n int64) { s.live().maxClients.Store(n) })},
 	{name: "timeout", get: func(s *Server) string { return strconv.FormatInt(int64(s.idleTimeout()/time.Second), 10) },
 		set: setInt(0, 1<<31-1, func(s *Server, n int64) { s.live().idleTimeout.Store(n * int64(time.Second)) })},
+	{name: "client-output-buffer-limit", get: func(s *Server) string { return s.live().outLimits.Load().String() },
+		set: func(s *Server, v []byte, apply bool) string {
+			l, err := ParseOutputLimits(string(v), *s.live().outLimits.Load())
+			if err != nil {
+				return err.Error()
+			}
+			if apply {
+				s.live().outLimits.Store(&l)
+			}
+			return ""
+		}},
 	{name: "requirepass", get: func(s *Server) string { return s.cfg.RequirePass }},
 	{name: "proto-max-bulk-len", get: func(s *Server) string { return strconv.FormatInt(protoMaxBulkLen(s), 10) }},
 	{name: "client-query-buffer-limit", get: func(s *Server) string { return strconv.Itoa(s.cfg.MaxQueryBuf) }},
@@ -132,6 +144,7 @@ func cmdConfig(c *conn, args [][]byte) {
 		}
 		s.stats.connections.Store(0)
 		s.stats.rejected.Store(0)
+		s.stats.outLimitDrops.Store(0)
 		s.stats.commands.Store(0)
 		s.stats.netIn.Store(0)
 		s.stats.netOut.Store(0)

@@ -2,7 +2,9 @@ package resp
 
 import (
 	"context"
+	"errors"
 	"net"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -68,6 +70,7 @@ type conn struct {
 	capturing bool        // reply() stores into captured (see queue)
 	captured  shard.Reply // the reply of a queued connection command
 	replyErr  bool        // the last reply was an error (command statistics)
+	softSince time.Time   // when the unwritten replies passed the soft output limit
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -324,13 +327,30 @@ func (c *conn) advance(used, need int, perr error) (more, ok bool) {
 	return false, c.makeRoom(need)
 }
 
-// flush writes the pending replies with one write.
+// flush writes the pending replies with one write. A client over its
+// output buffer limit is dropped instead (see overOutputLimit).
 func (c *conn) flush() bool {
+	if c.overOutputLimit() {
+		c.dropOverLimit()
+		return false
+	}
 	if c.lp != nil {
 		return c.lp.write(c)
 	}
+	dl := c.softDeadline()
+	if !dl.IsZero() {
+		c.nc.SetWriteDeadline(dl) // the soft limit's time runs out during the write
+	}
 	n, err := c.nc.Write(c.out)
 	c.s.stats.netOut.Add(int64(n))
+	if !dl.IsZero() {
+		c.nc.SetWriteDeadline(time.Time{})
+		c.softSince = time.Time{}
+		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			c.woff = n
+			c.dropOverLimit()
+		}
+	}
 	c.resetOut()
 	return err == nil
 }

@@ -181,6 +181,7 @@ func (s *Server) infoStats(t *infoText, st shard.Stats) {
 	t.num("total_net_input_bytes", s.stats.netIn.Load())
 	t.num("total_net_output_bytes", s.stats.netOut.Load())
 	t.num("rejected_connections", s.stats.rejected.Load())
+	t.num("client_output_buffer_limit_disconnections", s.stats.outLimitDrops.Load())
 	t.num("expired_keys", st.ExpiredKeys)
 	t.line("evicted_keys", "0")
 	t.num("keyspace_hits", st.Hits)

@@ -22,13 +22,14 @@ import (
 // other goroutines hand it new connections and kills through its inbox and
 // wake it through the poller's pipe.
 type loop struct {
-	s       *Server
-	p       *netpoll.Poller
-	conns   map[int]*conn // by socket
-	started []*conn       // pipelines in flight this round
-	now     time.Time
-	swept   time.Time
-	bigBufs bool // some connection holds a grown read buffer (see sweep)
+	s        *Server
+	p        *netpoll.Poller
+	conns    map[int]*conn // by socket
+	started  []*conn       // pipelines in flight this round
+	now      time.Time
+	swept    time.Time
+	bigBufs  bool // some connection holds a grown read buffer (see sweep)
+	overSoft bool // some blocked connection is over the soft output limit (see sweep)
 
 	inbox netpoll.Inbox[loopMsg]
 }
@@ -79,7 +80,7 @@ func (l *loop) run(<-chan struct{}) { l.p.Run(l) }
 // Timeout: the loop wakes once a second while idle connections may time out
 // or hold a grown buffer (see sweep).
 func (l *loop) Timeout() int {
-	if l.s.idleTimeout() > 0 || l.bigBufs {
+	if l.s.idleTimeout() > 0 || l.bigBufs || l.overSoft {
 		return 1000
 	}
 	return -1
@@ -149,7 +150,9 @@ func (l *loop) write(c *conn) bool {
 	l.s.stats.netOut.Add(int64(n))
 	if done {
 		c.resetOut()
+		c.softSince = time.Time{}
 	}
+	l.overSoft = l.overSoft || !c.softSince.IsZero()
 	return err == nil
 }
 
@@ -215,16 +218,21 @@ func (l *loop) sweep() {
 	}
 	l.swept = l.now
 	t := l.s.idleTimeout()
-	l.bigBufs = false
+	l.bigBufs, l.overSoft = false, false
 	for _, c := range l.conns {
 		idle := l.now.Sub(c.lastIO)
 		switch {
 		case t > 0 && !c.blocked && idle > t:
 			l.closeConn(c)
+		case c.blocked && c.overOutputLimit():
+			c.dropOverLimit()
+			l.closeConn(c)
+			continue
 		case idle > time.Second && c.start == c.end && len(c.in) > keepBufSize:
 			c.dropInBuf()
 			c.infoOf().rbs.Store(readBufSize)
 		}
 		l.bigBufs = l.bigBufs || len(c.in) > keepBufSize
+		l.overSoft = l.overSoft || !c.softSince.IsZero()
 	}
 }

@@ -41,6 +41,9 @@ type Config struct {
 	// one), which leaves the others to the shards; a negative number, and
 	// TLS or another system, give each connection a goroutine instead.
 	EventLoops int
+	// OutputLimits are the client-output-buffer-limit settings; nil:
+	// DefaultOutputLimits. CONFIG SET may change them.
+	OutputLimits *OutputLimits
 	// Logger receives the server's logs.
 	Logger zerolog.Logger
 }
@@ -70,6 +73,10 @@ func (c *Config) fill() {
 	}
 	if c.MaxClients <= 0 {
 		c.MaxClients = d.MaxClients
+	}
+	if c.OutputLimits == nil {
+		l := DefaultOutputLimits()
+		c.OutputLimits = &l
 	}
 }
 
@@ -105,6 +112,10 @@ type serverStats struct {
 	// Never reset by CONFIG RESETSTAT: metrics counters must not go back.
 	acceptedTotal atomic.Int64
 	rejectedTotal atomic.Int64
+	// Clients closed for passing an output buffer limit, since the last
+	// CONFIG RESETSTAT and since start.
+	outLimitDrops      atomic.Int64
+	outLimitDropsTotal atomic.Int64
 }
 
 // ErrServerClosed is returned by Serve after Close.
@@ -116,6 +127,7 @@ func New(r *router.Router, cfg Config) *Server {
 	s := &Server{cfg: cfg, r: r, group: actor.NewGroup(), conns: map[*conn]struct{}{}, started: time.Now()}
 	s.liveCfg.maxClients.Store(int64(cfg.MaxClients))
 	s.liveCfg.idleTimeout.Store(int64(cfg.IdleTimeout))
+	s.liveCfg.outLimits.Store(cfg.OutputLimits)
 	return s
 }
 
@@ -304,6 +316,10 @@ func (s *Server) Clients() int {
 // ConnStats reports the server's connections: open now, accepted since
 // start (those refused included) and refused at maxclients; CONFIG
 // RESETSTAT does not reset these. Safe from any goroutine.
+// OutputLimitDisconnects is how many clients were closed for passing an
+// output buffer limit since the server started. Safe from any goroutine.
+func (s *Server) OutputLimitDisconnects() int64 { return s.stats.outLimitDropsTotal.Load() }
+
 func (s *Server) ConnStats() (open int, accepted, rejected int64) {
 	return s.Clients(), s.stats.acceptedTotal.Load(), s.stats.rejectedTotal.Load()
 }

@@ -1,0 +1,124 @@
+package resp_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/memshard/memshard/transport/resp"
+)
+
+func TestParseOutputLimits(t *testing.T) {
+	base := resp.DefaultOutputLimits()
+	for _, tc := range []struct{ in, want, err string }{
+		{in: "normal 1mb 512kb 10", want: "normal 1048576 524288 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
+		{in: "NORMAL 0 0 0 pubsub 1k 1 1", want: "normal 0 0 0 slave 268435456 67108864 60 pubsub 1000 1 1"},
+		{in: "replica 1gb 1g 0", want: "normal 1073741824 268435456 60 slave 1073741824 1000000000 0 pubsub 33554432 8388608 60"},
+		{in: "normal 1mb", err: "Wrong number of arguments in buffer limit configuration."},
+		{in: "", err: "Wrong number of arguments in buffer limit configuration."},
+		{in: "foo 1 1 1", err: "Invalid client class specified in buffer limit configuration."},
+		{in: "normal x 1 1", err: "Error in hard, soft or soft_seconds setting in buffer limit configuration."},
+		{in: "normal 1 1 -1", err: "Error in hard, soft or soft_seconds setting in buffer limit configuration."},
+		{in: "normal -1 1 1", err: "Error in hard, soft or soft_seconds setting in buffer limit configuration."},
+	} {
+		got, err := resp.ParseOutputLimits(tc.in, base)
+		switch {
+		case tc.err != "" && (err == nil || err.Error() != tc.err):
+			t.Errorf("%q: error %v, want %q", tc.in, err, tc.err)
+		case tc.err == "" && (err != nil || got.String() != tc.want):
+			t.Errorf("%q: %q, %v; want %q", tc.in, got.String(), err, tc.want)
+		}
+	}
+}
+
+func TestConfigOutputLimit(t *testing.T) {
+	addr := startServer(t, nil)
+	for _, tc := range [][2]string{
+		{"*3\r\n$6\r\nCONFIG\r\n$3\r\nGET\r\n$26\r\nclient-output-buffer-limit\r\n",
+			"*2\r\n$26\r\nclient-output-buffer-limit\r\n$85\r\nnormal 1073741824 268435456 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60\r\n"},
+		{"*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$26\r\nclient-output-buffer-limit\r\n$10\r\nnormal 1mb\r\n",
+			"-ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - Wrong number of arguments in buffer limit configuration.\r\n"},
+		{"*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$26\r\nclient-output-buffer-limit\r\n$19\r\nnormal 1mb 512kb 10\r\n", "+OK\r\n"},
+		{"*3\r\n$6\r\nCONFIG\r\n$3\r\nGET\r\n$26\r\nclient-output-buffer-limit\r\n",
+			"*2\r\n$26\r\nclient-output-buffer-limit\r\n$79\r\nnormal 1048576 524288 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60\r\n"},
+	} {
+		if got := raw(t, addr, tc[0]); got != tc[1] {
+			t.Errorf("%q:\n got %q\nwant %q", tc[0], got, tc[1])
+		}
+	}
+}
+
+// A client whose unread replies pass the hard limit is closed at once; one
+// over the soft limit for longer than its seconds is closed then; both are
+// counted in INFO. The data and other clients are unaffected.
+func TestOutputLimitDisconnects(t *testing.T) {
+	for _, m := range ioModes {
+		t.Run(m.name, func(t *testing.T) {
+			addr := startServer(t, func(c *resp.Config) {
+				c.EventLoops = m.loops
+				l, _ := resp.ParseOutputLimits("normal 32mb 2mb 1", resp.DefaultOutputLimits())
+				c.OutputLimits = &l
+			})
+			c := client(t, addr, 2)
+			ctx := context.Background()
+			if err := c.Set(ctx, "big", strings.Repeat("x", 48<<20), 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Set(ctx, "mid", strings.Repeat("y", 16<<20), 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			// Hard: one 48 MiB reply.
+			hard := dialRaw(t, addr)
+			io.WriteString(hard, "GET big\r\n")
+			requireClosed(t, hard, 48<<20, 5*time.Second)
+			// Soft: a 16 MiB reply never read; closed after about a second.
+			soft := dialRaw(t, addr)
+			start := time.Now()
+			io.WriteString(soft, "GET mid\r\n")
+			time.Sleep(200 * time.Millisecond)
+			if got, err := c.Ping(ctx).Result(); err != nil || got != "PONG" {
+				t.Fatalf("other client: %q %v", got, err)
+			}
+			time.Sleep(1500 * time.Millisecond)
+			requireClosed(t, soft, 16<<20, 5*time.Second)
+			t.Logf("soft-limit client closed after %v", time.Since(start).Round(10*time.Millisecond))
+			info, err := c.Info(ctx, "stats").Result()
+			if err != nil || !strings.Contains(info, "client_output_buffer_limit_disconnections:2\r\n") {
+				t.Fatalf("INFO stats: %v\n%s", err, info)
+			}
+			if n, err := c.StrLen(ctx, "big").Result(); err != nil || n != 48<<20 {
+				t.Fatalf("STRLEN big: %d %v", n, err)
+			}
+		})
+	}
+}
+
+func dialRaw(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return nc
+}
+
+// requireClosed reads nc until the server closes it, and fails if the whole
+// reply of size n arrived or the connection stays open past d.
+func requireClosed(t *testing.T, nc net.Conn, n int, d time.Duration) {
+	t.Helper()
+	nc.SetReadDeadline(time.Now().Add(d))
+	got, err := io.Copy(io.Discard, bufio.NewReader(nc))
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("connection still open after %v (%d bytes read)", d, got)
+	}
+	if got >= int64(n) {
+		t.Fatalf("the whole reply arrived (%d bytes): not closed for the limit", got)
+	}
+}
