@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"net"
 	"strconv"
@@ -53,5 +54,36 @@ func TestHostileUnreadReplies(t *testing.T) {
 				t.Fatalf("STRLEN k after the flood: %q", rep)
 			}
 		})
+	}
+}
+
+// TestHostileLargeReplyCostsItsSizeOnce reads a 128 MiB value: the reply is
+// made once (by the shard) and written from there, not copied again into a
+// reply buffer, so the heap grows by about the value's size, not twice it.
+func TestHostileLargeReplyCostsItsSizeOnce(t *testing.T) {
+	h := startHostile(t)
+	const size = 128 << 20
+	c := h.dial(t)
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := c.Write(respCommand("SET", "big", strings.Repeat("v", size))); err != nil {
+		t.Fatal(err)
+	}
+	rd := bufio.NewReader(c)
+	if rep, err := readReply(rd); rep != "+OK" {
+		t.Fatalf("SET: %q %v", rep, err)
+	}
+	time.Sleep(1500 * time.Millisecond) // the connection's grown read buffer goes when idle
+	base := liveHeap()
+	peak := watchHeap()
+	if _, err := c.Write(respCommand("GET", "big")); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := readReply(rd); rep != "$"+strconv.Itoa(size) {
+		t.Fatalf("GET: %q %v", rep, err)
+	}
+	grown := int64(peak.stop()) - int64(base)
+	t.Logf("GET of %d MiB: heap peak %.1f MiB over the %.1f MiB before", size>>20, float64(grown)/mib, float64(base)/mib)
+	if limit := int64(size + size/2); grown > limit {
+		t.Fatalf("heap grew %.1f MiB reading a %d MiB value, want under %d MiB", float64(grown)/mib, size>>20, limit>>20)
 	}
 }

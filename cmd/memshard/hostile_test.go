@@ -145,13 +145,17 @@ func readReply(r *bufio.Reader) (string, error) {
 	if strings.HasPrefix(line, "$") && line != "$-1" {
 		var n int
 		fmt.Sscanf(line[1:], "%d", &n)
+		if n > 64 { // skipped without holding it: the tests measure the heap
+			if _, err := r.Discard(n + 2); err != nil {
+				return line, err
+			}
+			return line, nil
+		}
 		data := make([]byte, n+2)
 		if _, err := io.ReadFull(r, data); err != nil {
 			return line, err
 		}
-		if n <= 64 {
-			return "$" + string(data[:n]), nil
-		}
+		return "$" + string(data[:n]), nil
 	}
 	return line, nil
 }

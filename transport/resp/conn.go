@@ -71,6 +71,10 @@ type conn struct {
 	captured  shard.Reply // the reply of a queued connection command
 	replyErr  bool        // the last reply was an error (command statistics)
 	softSince time.Time   // when the unwritten replies passed the soft output limit
+	// segs are replies to write before out: reply buffers and large bulk
+	// replies that were not copied (see queueBig); outLen is their length.
+	segs   [][]byte
+	outLen int
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -269,7 +273,7 @@ func (c *conn) finishRun() bool {
 			p.run = nil
 			return true
 		}
-		if len(c.out) >= flushPartSize && !c.flushPart() {
+		if c.pendingOut() >= flushPartSize && !c.flushPart() {
 			return false
 		}
 	}
@@ -318,7 +322,7 @@ func (c *conn) advance(used, need int, perr error) (more, ok bool) {
 		// ran (AUTH, RESET) apply to the rest, as in Redis.
 		return true, true
 	}
-	if len(c.out) > 0 && !c.flush() {
+	if c.pendingOut() > 0 && !c.flush() {
 		return false, false
 	}
 	if c.closeAfter {
@@ -341,7 +345,16 @@ func (c *conn) flush() bool {
 	if !dl.IsZero() {
 		c.nc.SetWriteDeadline(dl) // the soft limit's time runs out during the write
 	}
-	n, err := c.nc.Write(c.out)
+	var err error
+	n := 0
+	if len(c.segs) > 0 {
+		bufs := net.Buffers(append(c.segs, c.out))
+		var n64 int64
+		n64, err = bufs.WriteTo(c.nc)
+		n = int(n64)
+	} else {
+		n, err = c.nc.Write(c.out)
+	}
 	c.s.stats.netOut.Add(int64(n))
 	if !dl.IsZero() {
 		c.nc.SetWriteDeadline(time.Time{})
@@ -357,6 +370,8 @@ func (c *conn) flush() bool {
 
 // resetOut empties the reply buffer, dropping it when it grew large.
 func (c *conn) resetOut() {
+	clear(c.segs)
+	c.segs, c.outLen = c.segs[:0], 0
 	if cap(c.out) > keepBufSize {
 		c.out = make([]byte, 0, writeBufSize)
 	} else {
@@ -477,8 +492,31 @@ func (c *conn) reply(r shard.Reply) {
 		c.replyMode = replyOn
 		return
 	}
+	if r.Kind == shard.KindBulk && len(r.Str) >= bigReply {
+		c.queueBig(r.Str)
+		return
+	}
 	c.out = AppendReply(c.out, r, c.proto)
 }
+
+// bigReply is the size from which a bulk reply is written from the memory
+// the shard made it in rather than copied into the reply buffer: such a
+// reply has an allocation of its own (see shard.Keyspace.reserve), so a
+// large GET costs its size once, not twice.
+const bigReply = 256 << 10
+
+// queueBig queues a large bulk reply without copying it: the replies
+// before it and its header go into segs, then b itself; c.out starts
+// afresh with the CRLF that ends it.
+func (c *conn) queueBig(b []byte) {
+	c.out = AppendBulkHeader(c.out, len(b))
+	c.segs = append(c.segs, c.out, b)
+	c.outLen += len(c.out) + len(b)
+	c.out = append(make([]byte, 0, writeBufSize), '\r', '\n')
+}
+
+// pendingOut is how many reply bytes wait to be written.
+func (c *conn) pendingOut() int { return c.outLen + len(c.out) - c.woff }
 
 var errNoAuth = shard.Error("NOAUTH Authentication required.")
 

@@ -146,6 +146,18 @@ func (l *loop) Event(fd int, events uint32) {
 // rest, stops reading c and waits until the socket can take more. It
 // reports false when the connection failed.
 func (l *loop) write(c *conn) bool {
+	for len(c.segs) > 0 { // large replies and the buffers before them
+		seg := c.segs[0]
+		n, done, err := l.p.Flush(c.fd, seg, &c.woff, &c.blocked)
+		l.s.stats.netOut.Add(int64(n))
+		if !done || err != nil {
+			l.overSoft = l.overSoft || !c.softSince.IsZero()
+			return err == nil
+		}
+		c.segs[0] = nil
+		c.segs = c.segs[1:]
+		c.outLen -= len(seg)
+	}
 	n, done, err := l.p.Flush(c.fd, c.out, &c.woff, &c.blocked)
 	l.s.stats.netOut.Add(int64(n))
 	if done {

@@ -118,7 +118,7 @@ func parseMemory(s string) (int64, bool) {
 // only then.
 func (c *conn) overOutputLimit() bool {
 	l := &c.s.live().outLimits.Load().Normal
-	pending := int64(len(c.out) - c.woff)
+	pending := int64(c.pendingOut())
 	switch {
 	case l.Hard > 0 && pending > l.Hard:
 		return true
@@ -147,12 +147,12 @@ func (c *conn) softDeadline() time.Time {
 // dropOverLimit closes a client over its output buffer limit, as Redis
 // does: the replies are discarded, the event is logged and counted.
 func (c *conn) dropOverLimit() {
-	pending := len(c.out) - c.woff
+	pending := c.pendingOut()
 	c.s.stats.outLimitDrops.Add(1)
 	c.s.stats.outLimitDropsTotal.Add(1)
 	c.s.cfg.Logger.Warn().Int64("client", c.id).Str("addr", c.raddr.String()).Int("omem", pending).
 		Msg("client scheduled to be closed ASAP for overcoming of output buffer limits")
-	c.out, c.woff, c.blocked = nil, 0, false
+	c.out, c.woff, c.blocked, c.segs, c.outLen = nil, 0, false, nil, 0
 	c.pend.run, c.pend.at = nil, len(c.pend.cmds)
 	c.closeAfter = true
 }

@@ -79,6 +79,14 @@ func AppendBulk(dst []byte, b []byte) []byte {
 	return append(dst, '\r', '\n')
 }
 
+// AppendBulkHeader appends the header of a bulk string of n bytes: "$" n
+// CRLF; the caller writes the data and its CRLF.
+func AppendBulkHeader(dst []byte, n int) []byte {
+	dst = append(dst, '$')
+	dst = strconv.AppendInt(dst, int64(n), 10)
+	return append(dst, '\r', '\n')
+}
+
 // AppendArrayHeader appends the header of an array of n elements: "*" n
 // CRLF. The caller appends the n elements.
 func AppendArrayHeader(dst []byte, n int) []byte {
