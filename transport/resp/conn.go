@@ -384,8 +384,7 @@ var errNoAuth = shard.Error("NOAUTH Authentication required.")
 // deniedReadOnly reports whether a read-only connection may not run the
 // router command args (one that writes or administers).
 func deniedReadOnly(args [][]byte) bool {
-	cmd := router.Lookup(args[0])
-	return cmd != nil && cmd.Flags&(router.FlagWrite|router.FlagAdmin) != 0
+	return !router.Allowed(router.PermRead, args)
 }
 
 func noPerm(name []byte) shard.Reply {

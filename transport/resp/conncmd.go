@@ -24,19 +24,11 @@ type connCmd struct {
 	id    int // command statistics ID (router.LocalCommand)
 }
 
-// administers reports whether args change the server rather than read it:
-// what a read-only connection may not run (DEBUG, CONFIG SET|RESETSTAT|
-// REWRITE, CLIENT KILL|PAUSE|UNPAUSE|NO-EVICT).
+// administers reports whether a read-only connection may not run args:
+// the router's rule for server commands (DEBUG, CONFIG, CLIENT
+// KILL|LIST|PAUSE|UNPAUSE|NO-EVICT), which both transports apply.
 func (h *connCmd) administers(args [][]byte) bool {
-	switch h.name {
-	case "debug":
-		return true
-	case "config":
-		return len(args) > 1 && !eq(args[1], "get") && !eq(args[1], "help")
-	case "client":
-		return len(args) > 1 && (eq(args[1], "kill") || eq(args[1], "pause") || eq(args[1], "unpause") || eq(args[1], "no-evict"))
-	}
-	return false
+	return !router.Allowed(router.PermRead, args)
 }
 
 func (h *connCmd) arityOK(n int) bool {
