@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/memshard/memshard/transport/resp"
 )
 
 // RESP listener settings: TLS and the limits Redis also enforces, each with
@@ -31,6 +33,9 @@ type respConfig struct {
 	// RESPEventLoops is how many epoll loops serve plain-TCP RESP
 	// connections (Linux); 0 one per two processors, -1 a goroutine per connection.
 	RESPEventLoops int
+	// EnableDebugCommand says who may run DEBUG (enable-debug-command):
+	// nobody (the default), everyone, or local connections only.
+	EnableDebugCommand resp.DebugMode
 }
 
 func defaultRESPConfig() respConfig {
@@ -73,6 +78,11 @@ var respOptions = []option{
 		return nil
 	}},
 	{"resp-event-loops", "n", "0", "epoll event loops serving plain-TCP RESP connections (Linux); 0 one per two processors, -1 a goroutine per connection", setLoops(func(c *Config) *int { return &c.RESPEventLoops })},
+	{"enable-debug-command", "no|yes|local", "no", "who may run DEBUG: nobody, everyone, or connections from loopback and unix sockets", func(c *Config, v string) error {
+		m, err := resp.ParseDebugMode(v)
+		c.EnableDebugCommand = m
+		return err
+	}},
 }
 
 // setSize parses a Redis-style size (100mb, 1gb, plain bytes) of at least min.

@@ -218,6 +218,7 @@ func startRESP(cfg Config, db *memshard.DB, log zerolog.Logger) ([]*resp.Server,
 		rc.MaxClients = cfg.MaxClients
 		rc.IdleTimeout = cfg.Timeout
 		rc.EventLoops = cfg.RESPEventLoops
+		rc.EnableDebug = cfg.EnableDebugCommand
 		rc.Logger = log.With().Str("component", "resp").Logger()
 		srv := resp.New(db.Router(), rc)
 		if _, err := srv.Start(); err != nil {
@@ -346,6 +347,7 @@ func logConfig(log zerolog.Logger, cfg *Config) {
 		Dur("http_read_timeout", cfg.HTTPReadTimeout).
 		Dur("http_idle_timeout", cfg.HTTPIdleTimeout).
 		Int("http_event_loops", cfg.HTTPEventLoops).
+		Str("enable_debug_command", cfg.EnableDebugCommand.String()).
 		Int64("maxmemory", cfg.MaxMemory).
 		Str("maxmemory_policy", cfg.MaxMemoryPolicy).
 		Str("log_level", cfg.LogLevel.String()).

@@ -73,6 +73,7 @@ var configParams = []configParam{
 	{name: "requirepass", get: constant("")},
 	{name: "proto-max-bulk-len", get: func(s *Server) string { return strconv.FormatInt(protoMaxBulkLen(s), 10) }},
 	{name: "client-query-buffer-limit", get: func(s *Server) string { return strconv.Itoa(s.cfg.MaxQueryBuf) }},
+	{name: "enable-debug-command", get: func(s *Server) string { return s.cfg.EnableDebug.String() }},
 	{name: "databases", get: constant("1")},
 	{name: "save", get: constant("")},
 	{name: "appendonly", get: constant("no")},

@@ -332,12 +332,10 @@ func (c *conn) handle(cmds [][][]byte) {
 // queue queues a connection command inside MULTI, as Redis does: its
 // arguments are checked now, and it runs when EXEC does.
 func (c *conn) queue(h *connCmd, args [][]byte) {
-	if h.check != nil {
-		if rep, bad := h.check(args); bad {
-			c.sess.FlagQueueError()
-			c.reply(rep)
-			return
-		}
+	if rep, bad := h.refuse(c, args); bad {
+		c.sess.FlagQueueError()
+		c.reply(rep)
+		return
 	}
 	c.reply(c.sess.QueueLocal(args, func(a [][]byte) shard.Reply {
 		c.capturing, c.captured = true, shard.Reply{}
