@@ -35,6 +35,9 @@ type respConfig struct {
 	RESPEventLoops int
 	// OutputLimits are client-output-buffer-limit's classes.
 	OutputLimits resp.OutputLimits
+	// EnableDebugCommand says who may run DEBUG (enable-debug-command):
+	// nobody (the default), everyone, or local connections only.
+	EnableDebugCommand resp.DebugMode
 }
 
 func defaultRESPConfig() respConfig {
@@ -86,6 +89,11 @@ var respOptions = []option{
 		return nil
 	}},
 	{"resp-event-loops", "n", "0", "epoll event loops serving plain-TCP RESP connections (Linux); 0 one per two processors, -1 a goroutine per connection", setLoops(func(c *Config) *int { return &c.RESPEventLoops })},
+	{"enable-debug-command", "no|yes|local", "no", "who may run DEBUG: nobody, everyone, or connections from loopback and unix sockets", func(c *Config, v string) error {
+		m, err := resp.ParseDebugMode(v)
+		c.EnableDebugCommand = m
+		return err
+	}},
 }
 
 // setSize parses a Redis-style size (100mb, 1gb, plain bytes) of at least min.

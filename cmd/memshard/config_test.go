@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/memshard/memshard/transport/resp"
 )
 
 // writeConfig writes a config file into a fresh temp dir and returns its path.
@@ -147,6 +149,7 @@ func TestEnvNames(t *testing.T) {
 		"maxclients":                 "MEMSHARD_MAXCLIENTS",
 		"timeout":                    "MEMSHARD_TIMEOUT",
 		"resp-event-loops":           "MEMSHARD_RESP_EVENT_LOOPS",
+		"enable-debug-command":       "MEMSHARD_ENABLE_DEBUG_COMMAND",
 		"client-output-buffer-limit": "MEMSHARD_CLIENT_OUTPUT_BUFFER_LIMIT",
 		"pprof-addr":                 "MEMSHARD_PPROF_ADDR",
 
@@ -426,6 +429,8 @@ func TestRESPOptions(t *testing.T) {
 		{"--proto-max-bulk-len", "lots"},
 		{"--client-output-buffer-limit", "normal 1mb"},
 		{"--client-output-buffer-limit", "nobody 1 1 1"},
+		{"--enable-debug-command", "maybe"},
+		{"--enable-debug-command", ""},
 	} {
 		if _, err := loadConfig(bad, nil); err == nil {
 			t.Errorf("%v: accepted", bad)
@@ -440,6 +445,35 @@ func TestOutputLimitOption(t *testing.T) {
 	}
 	if got, want := DefaultConfig().OutputLimits.String(), "normal 1073741824 268435456 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60"; got != want {
 		t.Fatalf("default %q, want %q", got, want)
+	}
+}
+
+// DEBUG is off unless enable-debug-command says otherwise, from a flag, the
+// environment or the config file.
+func TestEnableDebugCommand(t *testing.T) {
+	if cfg := mustLoad(t, nil, nil); cfg.EnableDebugCommand != resp.DebugNo {
+		t.Fatalf("default %v", cfg.EnableDebugCommand)
+	}
+	file := writeConfig(t, "enable-debug-command local\n")
+	for _, tc := range []struct {
+		args, env []string
+		want      resp.DebugMode
+		source    string
+	}{
+		{[]string{"--enable-debug-command", "yes"}, nil, resp.DebugYes, sourceFlag},
+		{[]string{"--enable-debug-command", "LOCAL"}, nil, resp.DebugLocal, sourceFlag},
+		{nil, []string{"MEMSHARD_ENABLE_DEBUG_COMMAND=yes"}, resp.DebugYes, sourceEnv},
+		{[]string{"--config", file}, nil, resp.DebugLocal, sourceFile},
+		{[]string{"--config", file, "--enable-debug-command", "no"}, nil, resp.DebugNo, sourceFlag},
+	} {
+		cfg := mustLoad(t, tc.args, tc.env)
+		if cfg.EnableDebugCommand != tc.want || cfg.Source("enable-debug-command") != tc.source {
+			t.Errorf("%q %q: %v from %s, want %v from %s", tc.args, tc.env, cfg.EnableDebugCommand,
+				cfg.Source("enable-debug-command"), tc.want, tc.source)
+		}
+	}
+	if got := loadErr(t, []string{"--enable-debug-command", "on"}, nil); !strings.Contains(got, "must be no, yes or local") {
+		t.Errorf("bad value: %q", got)
 	}
 }
 

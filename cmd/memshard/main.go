@@ -220,6 +220,7 @@ func startRESP(cfg Config, db *memshard.DB, log zerolog.Logger) ([]*resp.Server,
 		rc.EventLoops = cfg.RESPEventLoops
 		limits := cfg.OutputLimits
 		rc.OutputLimits = &limits
+		rc.EnableDebug = cfg.EnableDebugCommand
 		rc.Logger = log.With().Str("component", "resp").Logger()
 		srv := resp.New(db.Router(), rc)
 		if _, err := srv.Start(); err != nil {
@@ -348,6 +349,7 @@ func logConfig(log zerolog.Logger, cfg *Config) {
 		Dur("http_read_timeout", cfg.HTTPReadTimeout).
 		Dur("http_idle_timeout", cfg.HTTPIdleTimeout).
 		Int("http_event_loops", cfg.HTTPEventLoops).
+		Str("enable_debug_command", cfg.EnableDebugCommand.String()).
 		Int64("maxmemory", cfg.MaxMemory).
 		Str("maxmemory_policy", cfg.MaxMemoryPolicy).
 		Str("log_level", cfg.LogLevel.String()).

@@ -62,9 +62,10 @@
 // When Config.Token or Config.ReadOnlyToken is set, every route but the
 // health probes and CORS preflights needs Authorization: Bearer <token> or
 // ?_token=<token>; a missing or wrong token answers 401. The read-only token
-// may run only commands that are neither writes nor administrative
-// (router.FlagWrite, router.FlagAdmin); anything else answers 403 NOPERM,
-// and the whole request runs nothing.
+// may run only what router.Allowed grants router.PermRead — no write, no
+// administrative command (router.FlagWrite, router.FlagAdmin, and server
+// commands such as CONFIG or DEBUG that RESP serves); anything else answers
+// 403 NOPERM, and the whole request runs nothing.
 //
 // # Sessions
 //

@@ -11,12 +11,13 @@ import (
 	"github.com/memshard/memshard/shard"
 )
 
-// perm is what a request's token allows.
-type perm uint8
+// perm is what a request's token allows: the router's permission, so the
+// rule of what a read-only credential may run is the one RESP applies.
+type perm = router.Perm
 
 const (
-	permAll  perm = iota // no tokens configured, or the full token
-	permRead             // the read-only token
+	permAll  = router.PermAll  // no tokens configured, or the full token
+	permRead = router.PermRead // the read-only token
 )
 
 const (
@@ -183,6 +184,9 @@ func tokenIs(got []byte, want string) bool {
 func check(p perm, args [][]byte, inTxn bool) (int, string) {
 	c := router.Lookup(args[0])
 	if c == nil {
+		if !router.Allowed(p, args) { // a server command such as CONFIG or DEBUG
+			return fasthttp.StatusForbidden, "NOPERM this token has no permissions to run the '" + string(bytes.ToLower(args[0])) + "' command"
+		}
 		return 0, "" // the router answers unknown commands
 	}
 	if c.Flags&router.FlagNoMulti != 0 || c.Name == "unwatch" {
@@ -191,7 +195,7 @@ func check(p perm, args [][]byte, inTxn bool) (int, string) {
 		}
 		return fasthttp.StatusBadRequest, "ERR " + upper(c.Name) + " needs a connection: use POST /multi-exec for transactions"
 	}
-	if p == permRead && c.Flags&(router.FlagWrite|router.FlagAdmin) != 0 {
+	if !c.Allows(p) {
 		return fasthttp.StatusForbidden, "NOPERM this token has no permissions to run the '" + c.Name + "' command"
 	}
 	return 0, ""
@@ -237,7 +241,8 @@ func (s *Server) handleReadError(ctx *fasthttp.RequestCtx, err error) {
 // recoverPanic turns a handler panic into a 500 instead of a dead process.
 func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx) {
 	if v := recover(); v != nil {
-		s.cfg.Logger.Error().Interface("panic", v).Bytes("uri", ctx.RequestURI()).Msg("HTTP handler panicked")
+		// The path only: the query may carry a token (?_token=).
+		s.cfg.Logger.Error().Interface("panic", v).Bytes("path", ctx.Path()).Msg("HTTP handler panicked")
 		ctx.Response.Reset()
 		allowOrigin(ctx)
 		s.fail(ctx, fasthttp.StatusInternalServerError, "ERR internal error")

@@ -374,6 +374,13 @@ func TestAuth(t *testing.T) {
 	expectError(t, "ro admin", c.post("/", `["FLUSHALL"]`, ro...), 403, "NOPERM")
 	expectError(t, "ro pipeline", c.post("/pipeline", `[["GET","k"],["SET","k","w"]]`, ro...), 403, "NOPERM")
 	expectError(t, "ro txn", c.post("/multi-exec", `[["GET","k"],["INCR","n"]]`, ro...), 403, "NOPERM")
+	// Server commands Redis flags admin are refused to the read-only token
+	// too (the router serves none of them over HTTP: the full token gets
+	// "unknown command").
+	expectError(t, "ro config", c.post("/", `["CONFIG","GET","*"]`, ro...), 403, "NOPERM this token has no permissions to run the 'config' command")
+	expectError(t, "ro debug", c.post("/pipeline", `[["GET","k"],["DEBUG","SLEEP","0"]]`, ro...), 403, "NOPERM")
+	expectError(t, "ro client kill", c.do("GET", "/client/kill/id/1", "", ro...), 403, "NOPERM")
+	expectError(t, "full config", c.post("/", `["CONFIG","GET","*"]`, full...), 400, "ERR unknown command 'CONFIG'")
 	got := c.post("/", `{"query":"SET k w"}`, ro...)
 	if got.status != 403 || !strings.HasPrefix(got.body, "NOPERM") {
 		t.Errorf("ro query write: %d %s", got.status, got.body)

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/memshard/memshard/router"
 	"github.com/memshard/memshard/shard"
 )
 
@@ -79,9 +80,12 @@ var configParams = []configParam{
 			}
 			return ""
 		}},
-	{name: "requirepass", get: func(s *Server) string { return s.cfg.RequirePass }},
+	// Never shown (configGet leaves secrets out); listed so that CONFIG SET
+	// says it cannot change it.
+	{name: "requirepass", get: constant("")},
 	{name: "proto-max-bulk-len", get: func(s *Server) string { return strconv.FormatInt(protoMaxBulkLen(s), 10) }},
 	{name: "client-query-buffer-limit", get: func(s *Server) string { return strconv.Itoa(s.cfg.MaxQueryBuf) }},
+	{name: "enable-debug-command", get: func(s *Server) string { return s.cfg.EnableDebug.String() }},
 	{name: "databases", get: constant("1")},
 	{name: "save", get: constant("")},
 	{name: "appendonly", get: constant("no")},
@@ -167,13 +171,14 @@ func cmdConfig(c *conn, args [][]byte) {
 
 // configGet answers CONFIG GET: every parameter matching a pattern, once,
 // as a map. A pattern without glob characters is echoed as given, as Redis
-// does.
+// does. Secrets (router.SecretConfig: requirepass and the like) are left
+// out whoever asks, as if they did not exist.
 func configGet(s *Server, patterns [][]byte) shard.Reply {
 	var kv []shard.Reply
 	seen := make([]bool, len(configParams))
 	for _, p := range patterns {
 		for i, cp := range configParams {
-			if seen[i] {
+			if seen[i] || router.SecretConfig(cp.name) {
 				continue
 			}
 			if hasGlob(p) {

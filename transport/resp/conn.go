@@ -458,12 +458,10 @@ func (c *conn) connCmd(h *connCmd, args [][]byte) {
 // queue queues a connection command inside MULTI, as Redis does: its
 // arguments are checked now, and it runs when EXEC does.
 func (c *conn) queue(h *connCmd, args [][]byte) {
-	if h.check != nil {
-		if rep, bad := h.check(args); bad {
-			c.sess.FlagQueueError()
-			c.reply(rep)
-			return
-		}
+	if rep, bad := h.refuse(c, args); bad {
+		c.sess.FlagQueueError()
+		c.reply(rep)
+		return
 	}
 	c.reply(c.sess.QueueLocal(args, func(a [][]byte) shard.Reply {
 		c.capturing, c.captured = true, shard.Reply{}
@@ -523,8 +521,7 @@ var errNoAuth = shard.Error("NOAUTH Authentication required.")
 // deniedReadOnly reports whether a read-only connection may not run the
 // router command args (one that writes or administers).
 func deniedReadOnly(args [][]byte) bool {
-	cmd := router.Lookup(args[0])
-	return cmd != nil && cmd.Flags&(router.FlagWrite|router.FlagAdmin) != 0
+	return !router.Allowed(router.PermRead, args)
 }
 
 func noPerm(name []byte) shard.Reply {

@@ -2,6 +2,7 @@ package resp
 
 import (
 	"crypto/subtle"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -24,19 +25,23 @@ type connCmd struct {
 	id    int // command statistics ID (router.LocalCommand)
 }
 
-// administers reports whether args change the server rather than read it:
-// what a read-only connection may not run (DEBUG, CONFIG SET|RESETSTAT|
-// REWRITE, CLIENT KILL|PAUSE|UNPAUSE|NO-EVICT).
+// administers reports whether a read-only connection may not run args:
+// the router's rule for server commands (DEBUG, CONFIG, CLIENT
+// KILL|LIST|PAUSE|UNPAUSE|NO-EVICT), which both transports apply.
 func (h *connCmd) administers(args [][]byte) bool {
-	switch h.name {
-	case "debug":
-		return true
-	case "config":
-		return len(args) > 1 && !eq(args[1], "get") && !eq(args[1], "help")
-	case "client":
-		return len(args) > 1 && (eq(args[1], "kill") || eq(args[1], "pause") || eq(args[1], "unpause") || eq(args[1], "no-evict"))
+	return !router.Allowed(router.PermRead, args)
+}
+
+// refuse checks a connection command queued inside MULTI: a refusal aborts
+// the transaction at EXEC, as in Redis.
+func (h *connCmd) refuse(c *conn, args [][]byte) (shard.Reply, bool) {
+	if h.name == "debug" && !c.debugAllowed() {
+		return errDebugDisabled, true
 	}
-	return false
+	if h.check != nil {
+		return h.check(args)
+	}
+	return shard.Reply{}, false
 }
 
 func (h *connCmd) arityOK(n int) bool {
@@ -236,9 +241,43 @@ func cmdSelect(c *conn, args [][]byte) {
 
 func cmdNoCluster(c *conn, args [][]byte) { c.reply(errNoCluster) }
 
+// errDebugDisabled is Redis 7's refusal of DEBUG when enable-debug-command
+// does not allow the connection.
+var errDebugDisabled = shard.Error(`ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", ` +
+	`you can run it from a local connection, otherwise you need to set this option in the configuration file, ` +
+	`and then restart the server.`)
+
+// debugAllowed reports whether Config.EnableDebug lets this connection run
+// DEBUG: always, never, or only from loopback or a unix socket.
+func (c *conn) debugAllowed() bool {
+	switch c.s.cfg.EnableDebug {
+	case DebugYes:
+		return true
+	case DebugLocal:
+		return isLocal(c.raddr)
+	}
+	return false
+}
+
+// isLocal reports whether a peer is on this machine: a loopback address or
+// a unix socket.
+func isLocal(a net.Addr) bool {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	return false
+}
+
 // cmdDebug supports DEBUG SLEEP (tests and tooling use it); other DEBUG
-// subcommands are refused.
+// subcommands are refused. Config.EnableDebug decides who may run it.
 func cmdDebug(c *conn, args [][]byte) {
+	if !c.debugAllowed() {
+		c.reply(errDebugDisabled)
+		return
+	}
 	if eq(args[1], "sleep") && len(args) == 3 {
 		secs, err := strconv.ParseFloat(string(args[2]), 64)
 		if err != nil || secs < 0 || secs > 3600 {

@@ -191,7 +191,9 @@ var redisReplies = []struct{ cmd, want string }{
 	{"command docs nosuch", "*0\r\n"},
 	{"config get maxclients", "*2\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n"},
 	{"config get timeout", "*2\r\n$7\r\ntimeout\r\n$1\r\n0\r\n"},
-	{"config get requirepass", "*2\r\n$11\r\nrequirepass\r\n$0\r\n\r\n"},
+	{"config get enable-debug-command", "*2\r\n$20\r\nenable-debug-command\r\n$2\r\nno\r\n"},
+	{"debug sleep 0", "-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n"},
+	{"debug", "-ERR wrong number of arguments for 'debug' command\r\n"},
 	{"config get save", "*2\r\n$4\r\nsave\r\n$0\r\n\r\n"},
 	{"config get appendonly", "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n"},
 	{"config get maxmemory-policy", "*2\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n"},
@@ -342,8 +344,14 @@ func TestConfigSetGet(t *testing.T) {
 	if got := c.do("AUTH", "pw"); got != "+OK\r\n" {
 		t.Fatal(got)
 	}
-	if got := c.do("CONFIG", "GET", "requirepass"); got != "*2\r\n$11\r\nrequirepass\r\n$2\r\npw\r\n" {
-		t.Fatalf("requirepass: %q", got)
+	// Secrets are left out of CONFIG GET, even for the full password.
+	for _, p := range []string{"requirepass", "*", "*pass*", "require*"} {
+		if got := c.do("CONFIG", "GET", p); strings.Contains(got, "requirepass") || strings.Contains(got, "pw\r\n") {
+			t.Fatalf("CONFIG GET %s shows the password: %q", p, got)
+		}
+	}
+	if got := c.do("CONFIG", "SET", "requirepass", "new"); got != "-ERR CONFIG SET failed (possibly related to argument 'requirepass') - can't set immutable config\r\n" {
+		t.Fatalf("CONFIG SET requirepass: %q", got)
 	}
 	if got := c.do("CONFIG", "SET", "maxclients", "5", "timeout", "30"); got != "+OK\r\n" {
 		t.Fatal(got)
@@ -371,7 +379,7 @@ func TestConfigSetGet(t *testing.T) {
 		t.Fatalf("port: %q", got)
 	}
 	all := value(c.do("CONFIG", "GET", "*")).([]any)
-	if len(all) != 2*len(configParams) {
+	if len(all) != 2*(len(configParams)-1) { // all but requirepass
 		t.Fatalf("CONFIG GET *: %v", all)
 	}
 }
@@ -636,5 +644,52 @@ func TestClientListRace(t *testing.T) {
 	wg.Wait()
 	if lines < 200 {
 		t.Fatalf("saw %d lines", lines)
+	}
+}
+
+// DEBUG follows enable-debug-command: refused at the default with Redis's
+// message (inside MULTI too, aborting it), served with yes, and with local
+// only to loopback and unix-socket peers.
+func TestDebugEnable(t *testing.T) {
+	refused := "-" + string(errDebugDisabled.Str)
+	off := dialRaw(t, startIntrospect(t, nil))
+	for _, tc := range []struct{ cmd, want string }{
+		{"debug sleep 0", string(refused) + "\r\n"},
+		{"multi", "+OK\r\n"},
+		{"debug sleep 0", string(refused) + "\r\n"},
+		{"exec", "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+	} {
+		if got := off.do(strings.Fields(tc.cmd)...); got != tc.want {
+			t.Fatalf("default, %s: %q, want %q", tc.cmd, got, tc.want)
+		}
+	}
+	for _, mode := range []DebugMode{DebugYes, DebugLocal} {
+		s := startIntrospect(t, func(c *Config) { c.EnableDebug = mode })
+		c := dialRaw(t, s)
+		if got := c.do("DEBUG", "SLEEP", "0"); got != "+OK\r\n" {
+			t.Fatalf("%v: DEBUG SLEEP 0: %q", mode, got)
+		}
+		if got := c.do("CONFIG", "GET", "enable-debug-command"); !strings.HasSuffix(got, "$"+strconv.Itoa(len(mode.String()))+"\r\n"+mode.String()+"\r\n") {
+			t.Fatalf("%v: CONFIG GET enable-debug-command: %q", mode, got)
+		}
+	}
+	for _, tc := range []struct {
+		addr  net.Addr
+		local bool
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, true},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 1}, true},
+		{&net.UnixAddr{Name: "/tmp/s", Net: "unix"}, true},
+		{&net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 1}, false},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 1}, false},
+		{nil, false},
+	} {
+		if got := isLocal(tc.addr); got != tc.local {
+			t.Errorf("isLocal(%v) = %v", tc.addr, got)
+		}
+		c := &conn{s: &Server{cfg: Config{EnableDebug: DebugLocal}}, raddr: tc.addr}
+		if c.debugAllowed() != tc.local {
+			t.Errorf("local mode, peer %v: allowed %v", tc.addr, !tc.local)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,8 +45,45 @@ type Config struct {
 	// OutputLimits are the client-output-buffer-limit settings; nil:
 	// DefaultOutputLimits. CONFIG SET may change them.
 	OutputLimits *OutputLimits
+	// EnableDebug says who may run DEBUG (Redis's enable-debug-command):
+	// nobody (DebugNo, the default), everyone, or local connections only.
+	EnableDebug DebugMode
 	// Logger receives the server's logs.
 	Logger zerolog.Logger
+}
+
+// DebugMode is who may run DEBUG, as Redis's enable-debug-command.
+type DebugMode uint8
+
+const (
+	DebugNo    DebugMode = iota // nobody: DEBUG answers Redis's refusal
+	DebugYes                    // every connection
+	DebugLocal                  // connections from loopback or a unix socket
+)
+
+// ParseDebugMode reads an enable-debug-command value: no, yes or local (any
+// letter case).
+func ParseDebugMode(v string) (DebugMode, error) {
+	switch {
+	case strings.EqualFold(v, "no"):
+		return DebugNo, nil
+	case strings.EqualFold(v, "yes"):
+		return DebugYes, nil
+	case strings.EqualFold(v, "local"):
+		return DebugLocal, nil
+	}
+	return DebugNo, errors.New("must be no, yes or local")
+}
+
+// String is the mode as enable-debug-command spells it: no, yes or local.
+func (m DebugMode) String() string {
+	switch m {
+	case DebugYes:
+		return "yes"
+	case DebugLocal:
+		return "local"
+	}
+	return "no"
 }
 
 // authRequired reports whether clients must AUTH before other commands.

@@ -191,8 +191,19 @@ func TestAuthTokens(t *testing.T) {
 	if err := ro.Do(ctx, "CONFIG", "SET", "maxclients", "5").Err(); err == nil || !strings.HasPrefix(err.Error(), "NOPERM") {
 		t.Fatalf("read-only CONFIG SET: %v", err)
 	}
-	if err := ro.Do(ctx, "CONFIG", "GET", "maxclients").Err(); err != nil {
+	// CONFIG GET is an admin command, as in Redis; INFO and CLIENT ID are not.
+	if err := ro.Do(ctx, "CONFIG", "GET", "maxclients").Err(); err == nil || err.Error() != "NOPERM this user has no permissions to run the 'config' command" {
 		t.Fatalf("read-only CONFIG GET: %v", err)
+	}
+	for _, args := range [][]any{{"INFO"}, {"CLIENT", "ID"}} {
+		if err := ro.Do(ctx, args...).Err(); err != nil {
+			t.Fatalf("read-only %v: %v", args, err)
+		}
+	}
+	for _, args := range [][]any{{"CLIENT", "LIST"}, {"CLIENT", "KILL", "ID", "999"}, {"DEBUG", "SLEEP", "0"}} {
+		if err := ro.Do(ctx, args...).Err(); err == nil || !strings.HasPrefix(err.Error(), "NOPERM") {
+			t.Fatalf("read-only %v: %v", args, err)
+		}
 	}
 	// Raw protocol: a pipeline mixing allowed and refused commands, and a
 	// MULTI that a refused command aborts.
