@@ -57,12 +57,12 @@ func TestHostileUnreadReplies(t *testing.T) {
 	}
 }
 
-// TestHostileLargeReplyCostsItsSizeOnce reads a 128 MiB value: the reply is
+// TestHostileLargeReplyCostsItsSizeOnce reads a 32 MiB value: the reply is
 // made once (by the shard) and written from there, not copied again into a
 // reply buffer, so the heap grows by about the value's size, not twice it.
 func TestHostileLargeReplyCostsItsSizeOnce(t *testing.T) {
 	h := startHostile(t)
-	const size = 128 << 20
+	const size = 32 << 20
 	c := h.dial(t)
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 	if _, err := c.Write(respCommand("SET", "big", strings.Repeat("v", size))); err != nil {

@@ -66,7 +66,7 @@ func TestHostileSoak(t *testing.T) {
 	deadline := time.Now().Add(dur)
 	for time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
-		worst = max(worst, h.pingWithin(t, 2*time.Second))
+		worst = max(worst, h.pingWithin(t, 5*time.Second)) // a liveness bound: the race detector and a busy machine are slow
 		select {
 		case err := <-errs:
 			close(stop)
