@@ -134,7 +134,9 @@ func (c *conn) process() bool {
 		if len(cmds) > 0 {
 			c.lastCmd = time.Now()
 			c.begin(cmds, used, need, perr)
-			c.exec() // never pauses: flushPart blocks instead
+			if !c.exec() {
+				return true // paused (event loops only): finishPipeline goes on
+			}
 			c.publish(cmds[len(cmds)-1])
 			c.pend = pipeline{}
 		}

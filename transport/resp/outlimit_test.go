@@ -122,3 +122,62 @@ func requireClosed(t *testing.T, nc net.Conn, n int, d time.Duration) {
 		t.Fatalf("the whole reply arrived (%d bytes): not closed for the limit", got)
 	}
 }
+
+// A pipeline that pauses while its client does not read goes on where it
+// stopped once the client reads, also across a RESET (where the parser
+// stops so that the limits can change) and connection commands; every
+// reply arrives, in order.
+func TestPausedPipelineResumes(t *testing.T) {
+	for _, m := range ioModes {
+		t.Run(m.name, func(t *testing.T) {
+			addr := startServer(t, func(c *resp.Config) { c.EventLoops = m.loops })
+			c := client(t, addr, 2)
+			ctx := context.Background()
+			val := strings.Repeat("x", 160<<10)
+			if err := c.Set(ctx, "big", val, 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			nc := dialRaw(t, addr)
+			var req strings.Builder
+			want := 0
+			for round := range 3 {
+				for range 100 {
+					req.WriteString("GET big\r\n")
+					want++
+				}
+				if round < 2 {
+					req.WriteString("RESET\r\nCLIENT SETNAME n\r\n")
+					want += 2
+				}
+			}
+			req.WriteString("INCR after\r\n")
+			want++
+			go io.WriteString(nc, req.String())
+			time.Sleep(300 * time.Millisecond) // let the socket fill and the pipeline pause
+			if got, err := c.Get(ctx, "after").Result(); err == nil {
+				t.Fatalf("the last command ran while the pipeline should be paused: after = %q", got)
+			}
+			nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+			rd := bufio.NewReaderSize(nc, 64<<10)
+			for i := range want {
+				if i%4 == 0 {
+					time.Sleep(20 * time.Millisecond) // a slow reader: the socket fills again
+				}
+				head, err := rd.ReadString('\n')
+				if err != nil {
+					t.Fatalf("reply %d of %d: %v", i, want, err)
+				}
+				switch {
+				case head == "$163840\r\n":
+					if _, err := rd.Discard(len(val) + 2); err != nil {
+						t.Fatal(err)
+					}
+				case head == "+RESET\r\n", head == "+OK\r\n":
+				case i == want-1 && head == ":1\r\n":
+				default:
+					t.Fatalf("reply %d of %d: %q", i, want, head)
+				}
+			}
+		})
+	}
+}
