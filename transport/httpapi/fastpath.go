@@ -92,7 +92,7 @@ func parseHead(b []byte) (reqHead, headVerdict) {
 		if colon <= 0 || !isToken(line[:colon]) || !isFieldValue(line[colon+1:]) {
 			return reqHead{}, headHandOver // folded, malformed or odd header
 		}
-		if !h.header(line[:colon], bytes.Trim(line[colon+1:], " \t")) {
+		if !h.header(line[:colon], trimOWS(line[colon+1:])) {
 			return reqHead{}, headHandOver
 		}
 	}
@@ -158,7 +158,7 @@ func (h *reqHead) header(name, val []byte) bool {
 			return false
 		}
 		h.b64 = -1
-		if bytes.EqualFold(val, []byte("base64")) {
+		if isBase64(val) {
 			h.b64 = 1
 		}
 	case hdrRefused:

@@ -159,7 +159,7 @@ func requestToken(ctx *fasthttp.RequestCtx) []byte {
 // bearer is the token of an Authorization value "Bearer <token>".
 func bearer(h []byte) ([]byte, bool) {
 	if len(h) > 7 && bytes.EqualFold(h[:7], []byte("Bearer ")) {
-		return bytes.TrimSpace(h[7:]), true
+		return trimOWS(h[7:]), true
 	}
 	return nil, false
 }
@@ -252,7 +252,26 @@ func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx) {
 // wantsBase64 reports whether the client sent Upstash-Encoding: base64.
 // Callers skip it for replies it cannot change (see plainReply).
 func wantsBase64(ctx *fasthttp.RequestCtx) bool {
-	return bytes.EqualFold(bytes.TrimSpace(ctx.Request.Header.Peek("Upstash-Encoding")), []byte("base64"))
+	return isBase64(ctx.Request.Header.Peek("Upstash-Encoding"))
+}
+
+// isBase64 reports whether an Upstash-Encoding value asks for base64. The
+// event loop (fastpath.go) and the fasthttp routes both decide through it.
+func isBase64(v []byte) bool { return bytes.EqualFold(trimOWS(v), []byte("base64")) }
+
+// trimOWS strips the optional whitespace HTTP allows around a header value
+// or an item of a header list: spaces and tabs, nothing else (RFC 9110
+// 5.6.3), as fasthttp trims the values it parses. Every header value either
+// path reads goes through it, so a value means the same on both:
+// "base64\u00a0" is not base64 on either, as U+00A0 is not HTTP whitespace.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // plainReply reports whether r reads the same with and without

@@ -196,8 +196,8 @@ func (s *Server) kvPrefix(ctx *fasthttp.RequestCtx, p perm) {
 // precondition reads If-Match and If-None-Match: * (the only If-None-Match
 // a write honours).
 func (s *Server) precondition(ctx *fasthttp.RequestCtx) (router.Cond, uint64, bool) {
-	im := bytes.TrimSpace(ctx.Request.Header.Peek("If-Match"))
-	inm := bytes.TrimSpace(ctx.Request.Header.Peek("If-None-Match"))
+	im := trimOWS(ctx.Request.Header.Peek("If-Match"))
+	inm := trimOWS(ctx.Request.Header.Peek("If-None-Match"))
 	switch {
 	case len(im) > 0 && len(inm) > 0:
 		s.fail(ctx, fasthttp.StatusBadRequest, "ERR use either If-Match or If-None-Match, not both")
@@ -274,7 +274,7 @@ func setETag(ctx *fasthttp.RequestCtx, ver uint64) {
 
 // parseETag reads one ETag, "42" (W/"42" and a bare 42 are accepted too).
 func parseETag(b []byte) (uint64, bool) {
-	b = bytes.TrimPrefix(bytes.TrimSpace(b), []byte("W/"))
+	b = bytes.TrimPrefix(trimOWS(b), []byte("W/"))
 	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
 		b = b[1 : len(b)-1]
 	}
@@ -286,7 +286,7 @@ func parseETag(b []byte) (uint64, bool) {
 // is *).
 func etagListHas(list []byte, ver uint64) bool {
 	for item := range bytes.SplitSeq(list, []byte(",")) {
-		item = bytes.TrimSpace(item)
+		item = trimOWS(item)
 		if string(item) == "*" {
 			return true
 		}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -118,6 +119,10 @@ var loopScripts = map[string][]string{
 	"options":       {"OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n", rawPost("/", `["GET","k"]`)},
 	"wrong method":  {"PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", rawPost("/", `["GET","k"]`)},
 	"path query":    {rawPost("/?x=1", `["GET","k"]`), rawPost("/", `["GET","k"]`)},
+	"unicode spaces": {rawPost("/", `["SET","u","hello"]`), rawPost("/", `["GET","u"]`, "Upstash-Encoding: base64\u00a0"),
+		rawPost("/", `["GET","u"]`, "Upstash-Encoding: base64\u0085"), rawPost("/", `["GET","u"]`, "Upstash-Encoding:\u2003base64"),
+		rawPost("/pipeline", `[["GET","u"]]`, "Upstash-Encoding: base64\u3000"), rawPost("/", `["GET","u"]`, "Upstash-Encoding:\tbase64\t"),
+		rawPost("/", `["GET","u"]`, "Upstash-Encoding: base64\v"), rawPost("/", `["GET","u"]`)},
 }
 
 // authScripts run against servers with both tokens set.
@@ -128,6 +133,8 @@ var authScripts = map[string][]string{
 	"read only":   {rawPost("/", `["GET","k"]`, "Authorization: Bearer ro"), rawPost("/", `["SET","k","2"]`, "Authorization: Bearer ro"), rawPost("/", `["GET","k"]`, "Authorization: Bearer full")},
 	"query token": {"POST /?_token=full HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n" + `["GET","k"]`},
 	"two auths":   {rawPost("/", `["GET","k"]`, "Authorization: Bearer ro", "Authorization: Bearer full")},
+	"token spaces": {rawPost("/", `["GET","k"]`, "Authorization: Bearer full\u00a0"), rawPost("/", `["GET","k"]`, "Authorization: Bearer\tfull"),
+		rawPost("/", `["GET","k"]`, "Authorization: Bearer \tfull\t ")},
 }
 
 // TestLoopMatchesFasthttp sends the same request sequences to a server
@@ -370,4 +377,24 @@ func TestLoopSlowReader(t *testing.T) {
 		t.Errorf("%d connections were handed to fasthttp; the loop should have served them all", n)
 	}
 	expect(t, "after", c.post("/", `["STRLEN","big"]`), 200, `{"result":102400}`)
+}
+
+// TestHeaderSpacesBothPaths holds the loop and fasthttp to one reading of
+// Upstash-Encoding with spaces around it: spaces and tabs are trimmed
+// (base64 answers), Unicode spaces are part of the value (plain answers).
+func TestHeaderSpacesBothPaths(t *testing.T) {
+	checked := 0
+	for _, loops := range []int{1, -1} {
+		_, c := startServer(t, func(c *Config) { c.EventLoops = loops })
+		expect(t, "set", c.post("/", `["SET","u","hello"]`), 200, `{"result":"OK"}`)
+		for _, v := range []string{" base64 ", "\tbase64\t", "base64\u00a0", "base64\u0085", "\u2003base64", "base64\u3000", "\u1680base64", "base64\u2028"} {
+			want := `{"result":"hello"}`
+			if strings.Trim(v, " \t") == "base64" {
+				want = `{"result":"aGVsbG8="}`
+			}
+			expect(t, fmt.Sprintf("loops %d, Upstash-Encoding %q", loops, v), c.post("/", `["GET","u"]`, "Upstash-Encoding", v), 200, want)
+			checked++
+		}
+	}
+	t.Logf("%d answers checked", checked)
 }
