@@ -63,11 +63,15 @@ var (
 // while the head is incomplete, and headHandOver for anything but an
 // HTTP/1.1 POST to /, /pipeline or /multi-exec with one Host, one plain Content-Length,
 // at most one Upstash-Encoding, no Transfer-Encoding, Expect or Upgrade,
-// and no Connection other than keep-alive.
+// and no Connection other than keep-alive. An incomplete head is handed
+// over as soon as it cannot become one of those (another request line, a
+// bare LF), so the loop never holds bytes fasthttp would already answer:
+// fasthttp rejects a bad request line as soon as the line ends, and takes
+// a head whose lines end in a bare LF.
 func parseHead(b []byte) (reqHead, headVerdict) {
 	end := bytes.Index(b[:min(len(b), maxFastHead)], []byte("\r\n\r\n"))
 	if end < 0 {
-		if len(b) >= maxFastHead {
+		if len(b) >= maxFastHead || !maybeFastHead(b) {
 			return reqHead{}, headHandOver
 		}
 		return reqHead{}, headMore
@@ -100,6 +104,32 @@ func parseHead(b []byte) (reqHead, headVerdict) {
 		return reqHead{}, headHandOver
 	}
 	return h, headFast
+}
+
+// maybeFastHead reports whether the incomplete head b can still become
+// one the fast path serves: it starts like one of the request lines the
+// fast path serves, and each LF in it ends a CRLF.
+func maybeFastHead(b []byte) bool {
+	if !startsLike(b, lineRoot) && !startsLike(b, linePipeline) && !startsLike(b, lineMultiExec) {
+		return false
+	}
+	for i := bytes.IndexByte(b, '\n'); i >= 0; {
+		if i == 0 || b[i-1] != '\r' {
+			return false
+		}
+		j := bytes.IndexByte(b[i+1:], '\n')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return true
+}
+
+// startsLike reports whether b and line agree on their common length.
+func startsLike(b, line []byte) bool {
+	n := min(len(b), len(line))
+	return bytes.Equal(b[:n], line[:n])
 }
 
 // isToken reports whether b is an RFC 9110 token (a header name).

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"io"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -24,11 +26,26 @@ func FuzzParseHead(f *testing.F) {
 		"POST / HTTP/1.1\r\nHost: x\r\n Folded: y\r\nContent-Length: 0\r\n\r\n",
 		"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n",
 		"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+		"HELLO\r\n",
+		"POST / HTTP1\r\nHost: x\r\n",
+		"POST /pipeline HTTP/1.1\r\nHost: x\n",
+		"POST /multi-exec HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n",
+		"POST /pipe",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, v := parseHead(b)
+		if v == headMore {
+			// The loop holds b for more bytes: fasthttp must be waiting
+			// for more too, neither answering nor taking a head.
+			var req fasthttp.Request
+			err := req.Header.Read(bufio.NewReader(bytes.NewReader(b)))
+			if !errors.Is(err, io.EOF) {
+				t.Fatalf("the loop waits for more after %q; fasthttp: %v", b, err)
+			}
+			return
+		}
 		if v != headFast {
 			return
 		}

@@ -116,9 +116,21 @@ var loopScripts = map[string][]string{
 	"large value":   {rawPost("/", `["SET","big","`+strings.Repeat("x", 100<<10)+`"]`), rawPost("/", `["STRLEN","big"]`), rawPost("/pipeline", `[["GET","big"],["STRLEN","big"]]`)},
 	"over max body": {rawPost("/", `["SET","o","1"]`), rawPost("/", `["SET","o","`+strings.Repeat("y", 300<<10)+`"]`)},
 	"garbage":       {rawPost("/", `["SET","g","1"]`), "NOT HTTP\r\n\r\n"},
-	"options":       {"OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n", rawPost("/", `["GET","k"]`)},
-	"wrong method":  {"PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", rawPost("/", `["GET","k"]`)},
-	"path query":    {rawPost("/?x=1", `["GET","k"]`), rawPost("/", `["GET","k"]`)},
+	// Request lines fasthttp refuses as soon as they end: the loop must
+	// not hold them until a blank line, 4 KB or the read timeout.
+	"hello":        {rawPost("/", `["SET","g","1"]`), "HELLO\r\n"},
+	"no version":   {"POST / HTTP1\r\nHost: x\r\n"},
+	"lower method": {"post / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n" + `["GET","g"]`},
+	"two spaces":   {"POST  / HTTP/1.1\r\n"},
+	"bad uri":      {rawPost("/", `["SET","g","1"]`), "POST pipeline HTTP/1.1\r\n"},
+	"only line":    {"POST /pipeline\r\n"},
+	"bare lf":      {"POST / HTTP/1.1\r\nHost: x\nContent-Length: 11\n\n" + `["GET","g"]`, rawPost("/", `["GET","g"]`)},
+	"bare lf line": {"POST / HTTP/1.1\nHost: x\r\nContent-Length: 11\r\n\r\n" + `["GET","g"]`},
+	"leading crlf": {"\r\n" + rawPost("/", `["GET","g"]`), rawPost("/", `["GET","g"]`)},
+	"longer path":  {"POST /pipelines HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", rawPost("/", `["GET","g"]`)},
+	"options":      {"OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n", rawPost("/", `["GET","k"]`)},
+	"wrong method": {"PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", rawPost("/", `["GET","k"]`)},
+	"path query":   {rawPost("/?x=1", `["GET","k"]`), rawPost("/", `["GET","k"]`)},
 	"unicode spaces": {rawPost("/", `["SET","u","hello"]`), rawPost("/", `["GET","u"]`, "Upstash-Encoding: base64\u00a0"),
 		rawPost("/", `["GET","u"]`, "Upstash-Encoding: base64\u0085"), rawPost("/", `["GET","u"]`, "Upstash-Encoding:\u2003base64"),
 		rawPost("/pipeline", `[["GET","u"]]`, "Upstash-Encoding: base64\u3000"), rawPost("/", `["GET","u"]`, "Upstash-Encoding:\tbase64\t"),
@@ -192,6 +204,31 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("%s: not after 5s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLoopBadRequestLineAtOnce checks that a request line fasthttp would
+// refuse is answered 400 as soon as it ends, long before the read timeout,
+// even with no blank line after it.
+func TestLoopBadRequestLineAtOnce(t *testing.T) {
+	if !loopsSupported {
+		t.Skip("event loops need Linux")
+	}
+	_, c := startServer(t, func(c *Config) { c.EventLoops, c.ReadTimeout = 1, time.Minute })
+	for _, line := range []string{"HELLO\r\n", "POST / HTTP1\r\n", "POST /\r\n", "GET\r\n"} {
+		nc := c.dial()
+		start := time.Now()
+		nc.SetDeadline(start.Add(2 * time.Second))
+		io.WriteString(nc, line)
+		resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+		if err != nil {
+			t.Fatalf("%q: %v after %v", line, err, time.Since(start))
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !resp.Close {
+			t.Errorf("%q: %s, close %v; want 400 and close", line, resp.Status, resp.Close)
+		}
+		nc.Close()
 	}
 }
 
