@@ -16,7 +16,9 @@ type httpConfig struct {
 	WSMaxMessage int64
 	// HTTPMaxConns bounds concurrent HTTP connections, WebSockets included.
 	HTTPMaxConns int
-	// HTTPReadTimeout bounds reading one request; 0: none.
+	// HTTPReadTimeout bounds reading one request, head and body, from its
+	// first byte (a connection's first request: from the connection's
+	// arrival); 0: none.
 	HTTPReadTimeout time.Duration
 	// HTTPIdleTimeout closes keep-alive connections idle that long; 0: the
 	// read timeout, none when that is 0 too.
@@ -28,7 +30,7 @@ type httpConfig struct {
 }
 
 func defaultHTTPConfig() httpConfig {
-	return httpConfig{HTTPMaxBody: 10 << 20, WSMaxMessage: 1 << 20, HTTPMaxConns: 10000}
+	return httpConfig{HTTPMaxBody: 10 << 20, WSMaxMessage: 1 << 20, HTTPMaxConns: 10000, HTTPReadTimeout: 30 * time.Second}
 }
 
 func init() {
@@ -40,7 +42,7 @@ var httpOptions = []option{
 	{"http-max-body", "bytes", "10mb", "largest HTTP request body; larger ones answer 413", setSize(func(c *Config) *int64 { return &c.HTTPMaxBody }, 1)},
 	{"ws-max-message", "bytes", "1mb", "largest WebSocket message; larger ones close the socket with 1009", setSize(func(c *Config) *int64 { return &c.WSMaxMessage }, 1)},
 	{"http-max-conns", "n", "10000", "most concurrent HTTP connections, WebSockets included; more answer 503", setCount(func(c *Config) *int { return &c.HTTPMaxConns }, 1)},
-	{"http-read-timeout", "duration", "0", "longest time to read one HTTP request, e.g. 30s; 0 none", setDuration(func(c *Config) *time.Duration { return &c.HTTPReadTimeout })},
+	{"http-read-timeout", "duration", "30s", "longest time to read one HTTP request, head and body, from its first byte (a new connection's: from its arrival); slower ones answer 408; 0 none", setDuration(func(c *Config) *time.Duration { return &c.HTTPReadTimeout })},
 	{"http-idle-timeout", "duration", "0", "close HTTP keep-alive connections idle this long, e.g. 2m; 0 the read timeout (none if 0)", setDuration(func(c *Config) *time.Duration { return &c.HTTPIdleTimeout })},
 	{"http-event-loops", "n", "0", "epoll event loops serving keep-alive POST /, /pipeline and /multi-exec (Linux); 0 one per two processors, -1 fasthttp for every connection", setLoops(func(c *Config) *int { return &c.HTTPEventLoops })},
 }

@@ -478,7 +478,8 @@ func TestEnableDebugCommand(t *testing.T) {
 }
 
 func TestHTTPOptions(t *testing.T) {
-	if cfg := mustLoad(t, nil, nil); cfg.httpConfig != defaultHTTPConfig() || cfg.HTTPMaxBody != 10<<20 || cfg.WSMaxMessage != 1<<20 {
+	if cfg := mustLoad(t, nil, nil); cfg.httpConfig != defaultHTTPConfig() || cfg.HTTPMaxBody != 10<<20 || cfg.WSMaxMessage != 1<<20 ||
+		cfg.HTTPReadTimeout != 30*time.Second || cfg.HTTPIdleTimeout != 0 {
 		t.Fatalf("defaults %+v", cfg.httpConfig)
 	}
 	path := writeConfig(t, "http-max-conns 50\nhttp-idle-timeout 2m\nws-max-message 4kb\n")

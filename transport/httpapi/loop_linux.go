@@ -48,7 +48,8 @@ type lconn struct {
 	blocked bool // waiting for the socket to take the rest of out
 	handOff bool // hand over to fasthttp once out is written
 	lastIO  time.Time
-	reqFrom time.Time // when the first byte of the unfinished request came
+	reqFrom time.Time // when the unfinished request's first byte came; the first request's: when the connection came
+	served  bool      // a request has been read whole
 	release func()    // gives back the connection's MaxConns slot
 
 	sess *router.Session
@@ -163,7 +164,7 @@ func (l *loop) Event(fd int, _ uint32) {
 	c.end += n
 	c.lastIO = l.now
 	started := l.start(c)
-	if !pending || started {
+	if started || (!pending && c.served) {
 		c.reqFrom = l.now // what is left unfinished began in this read
 	}
 	if started {
@@ -207,6 +208,7 @@ func (l *loop) start(c *lconn) bool {
 		}
 		c.cmds = append(c.cmds, cmds...)
 		c.reqs = append(c.reqs, loopReq{route: h.route, b64: h.b64 > 0, cmds: len(cmds)})
+		c.served = true
 		pos += h.size + h.bodyLen
 		c.start = pos
 	}
@@ -293,11 +295,15 @@ func (l *loop) flush(c *lconn) {
 }
 
 // handOver gives c, with what it sent that the loop has not consumed, to
-// fasthttp.
+// fasthttp, with the read deadline of the request it is sending.
 func (l *loop) handOver(c *lconn) {
 	pre := append([]byte(nil), c.in[c.start:c.end]...)
+	var due time.Time
+	if read := l.s.cfg.ReadTimeout; read > 0 && (len(pre) > 0 || !c.served) {
+		due = c.reqFrom.Add(read)
+	}
 	l.forget(c)
-	l.s.handBack(c.fd, pre, c.release)
+	l.s.handBack(c.fd, pre, due, c.release)
 }
 
 // forget stops serving c without closing its socket.
@@ -317,7 +323,7 @@ func (l *loop) forget(c *lconn) {
 func (l *loop) control() bool {
 	adds, stop := l.inbox.Take()
 	for _, c := range adds {
-		c.lastIO = l.now
+		c.lastIO, c.reqFrom = l.now, l.now
 		if err := l.p.Watch(c.fd, syscall.EPOLL_CTL_ADD, syscall.EPOLLIN); err != nil || stop {
 			l.open.Add(-1)
 			netpoll.Close(c.fd)
@@ -359,9 +365,13 @@ func (l *loop) closeAll() {
 	}
 }
 
-// sweep, once a second when a timeout is configured, closes connections
-// idle longer than the idle timeout and answers 408, as fasthttp does, to
-// one whose unfinished request has taken longer than the read timeout.
+// sweep, once a second when a timeout is configured, applies fasthttp's
+// timeouts: between requests a connection may idle for the idle timeout
+// (then it is closed); a request must arrive whole, head and body, within
+// the read timeout of its first byte — the first request on a connection
+// within the read timeout of the connection's arrival, bytes or none —
+// or it is answered 408 and closed. It is a deadline, not a bound on each
+// read: a client sending a byte a second gains nothing.
 func (l *loop) sweep() {
 	idle, read := l.s.loopTimeout(), l.s.cfg.ReadTimeout
 	if idle <= 0 || l.now.Sub(l.swept) < time.Second {
@@ -371,9 +381,11 @@ func (l *loop) sweep() {
 	for _, c := range l.conns {
 		switch {
 		case c.blocked:
-		case c.start == c.end && l.now.Sub(c.lastIO) > idle:
-			l.closeConn(c)
-		case c.start < c.end && read > 0 && l.now.Sub(c.reqFrom) > read:
+		case c.start == c.end && c.served:
+			if l.now.Sub(c.lastIO) > idle {
+				l.closeConn(c)
+			}
+		case read > 0 && l.now.Sub(c.reqFrom) > read:
 			l.body = appendAnswer(l.body[:0], "408 Request Timeout", l.date.at(l.now), []byte(errTimeout), true)
 			netpoll.Write(c.fd, l.body) // best effort: the connection closes anyway
 			l.closeConn(c)

@@ -362,10 +362,10 @@ func TestLoop408MatchesFasthttp(t *testing.T) {
 	if !loopsSupported {
 		t.Skip("event loops need Linux")
 	}
-	raw := func(loops int) string {
+	raw := func(loops int, send string) string {
 		_, c := startServer(t, func(c *Config) { c.EventLoops, c.ReadTimeout, c.IdleTimeout = loops, time.Second, time.Second })
 		nc := c.dial()
-		io.WriteString(nc, rawPost("/", `["PING"]`)[:30])
+		io.WriteString(nc, send)
 		b, err := io.ReadAll(nc)
 		if err != nil {
 			t.Fatal(err)
@@ -377,8 +377,12 @@ func TestLoop408MatchesFasthttp(t *testing.T) {
 		}
 		return string(b[:i]) + string(b[j+6:])
 	}
-	if loop, plain := raw(1), raw(-1); loop != plain {
-		t.Errorf("408 from the loop:\n%q\nfrom fasthttp:\n%q", loop, plain)
+	// A request cut short, and a new connection that sends nothing (its
+	// first request's clock runs from the connection's arrival).
+	for _, send := range []string{rawPost("/", `["PING"]`)[:30], ""} {
+		if loop, plain := raw(1, send), raw(-1, send); loop != plain {
+			t.Errorf("after %q: 408 from the loop:\n%q\nfrom fasthttp:\n%q", send, loop, plain)
+		}
 	}
 }
 

@@ -158,22 +158,44 @@ func (s *Server) acceptLoop(ln *loopListener) {
 }
 
 // handBack gives fasthttp a socket a loop served until now, with the bytes
-// the loop read and did not consume; the connection keeps its MaxConns
-// slot (release gives it back).
-func (s *Server) handBack(fd int, pre []byte, release func()) {
+// the loop read and did not consume and the deadline of the request they
+// begin (zero: none); the connection keeps its MaxConns slot (release
+// gives it back).
+func (s *Server) handBack(fd int, pre []byte, due time.Time, release func()) {
 	nc, err := netpoll.Attach(fd)
 	if err != nil {
 		s.cfg.Logger.Warn().Err(err).Msg("cannot hand an HTTP connection to fasthttp; closing it")
 		release()
 		return
 	}
-	s.loopLn.give(&countedConn{Conn: &prefixConn{Conn: nc, pre: pre}, release: release})
+	s.loopLn.give(&countedConn{Conn: &prefixConn{Conn: nc, pre: pre, due: due}, release: release})
 }
 
-// prefixConn reads pre before the connection.
+// prefixConn reads pre before the connection. Until pre is read, read
+// deadlines are held to due (when set): fasthttp starts a connection's
+// clock afresh, but the request in pre began on the loop, and a client
+// must not double its time by switching paths.
 type prefixConn struct {
 	net.Conn
 	pre []byte
+	due time.Time
+}
+
+func (c *prefixConn) SetReadDeadline(t time.Time) error {
+	if len(c.pre) == 0 {
+		c.due = time.Time{} // the handed-over request has been read
+	}
+	if !c.due.IsZero() && (t.IsZero() || t.After(c.due)) {
+		t = c.due
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *prefixConn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetDeadline(t); err != nil {
+		return err
+	}
+	return c.SetReadDeadline(t)
 }
 
 func (c *prefixConn) Read(b []byte) (int, error) {

@@ -27,7 +27,11 @@ type Config struct {
 	ReadOnlyToken string
 	// MaxBodySize bounds a request body in bytes; larger ones answer 413.
 	MaxBodySize int
-	// ReadTimeout bounds reading one request, headers and body; 0: none.
+	// ReadTimeout bounds reading one request, head and body, as fasthttp
+	// counts it: a deadline from the request's first byte (a connection's
+	// first request: from the connection's arrival, whether or not a byte
+	// comes), not a bound on each read; a request not read by then is
+	// answered 408 and the connection closed. 0: none.
 	ReadTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection idle that long; 0: ReadTimeout.
 	IdleTimeout time.Duration
@@ -51,9 +55,12 @@ type Config struct {
 }
 
 // DefaultConfig returns the defaults: 127.0.0.1:8080, 10 MiB bodies, 1 MiB
-// WebSocket messages, 10000 connections.
+// WebSocket messages, 10000 connections, a 30 s read timeout (idle
+// connections follow it). A zero ReadTimeout in a Config given to New
+// means none.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", MaxBodySize: 10 << 20, WSMaxMessage: 1 << 20, MaxConns: 10000}
+	return Config{Addr: "127.0.0.1:8080", MaxBodySize: 10 << 20, WSMaxMessage: 1 << 20, MaxConns: 10000,
+		ReadTimeout: 30 * time.Second}
 }
 
 // Validate reports a setting that cannot work.
