@@ -14,6 +14,10 @@ type httpConfig struct {
 	// WSMaxMessage bounds one WebSocket message in bytes; larger ones close
 	// the socket with 1009.
 	WSMaxMessage int64
+	// HTTPMaxResponse bounds the JSON body of one HTTP answer or WebSocket
+	// result in bytes; a reply that would pass it answers an error naming
+	// the limit.
+	HTTPMaxResponse int64
 	// HTTPMaxConns bounds concurrent HTTP connections, WebSockets included.
 	HTTPMaxConns int
 	// HTTPReadTimeout bounds reading one request, head and body, from its
@@ -30,7 +34,7 @@ type httpConfig struct {
 }
 
 func defaultHTTPConfig() httpConfig {
-	return httpConfig{HTTPMaxBody: 10 << 20, WSMaxMessage: 1 << 20, HTTPMaxConns: 10000, HTTPReadTimeout: 30 * time.Second}
+	return httpConfig{HTTPMaxBody: 10 << 20, HTTPMaxResponse: 32 << 20, WSMaxMessage: 1 << 20, HTTPMaxConns: 10000, HTTPReadTimeout: 30 * time.Second}
 }
 
 func init() {
@@ -40,6 +44,7 @@ func init() {
 
 var httpOptions = []option{
 	{"http-max-body", "bytes", "10mb", "largest HTTP request body; larger ones answer 413", setSize(func(c *Config) *int64 { return &c.HTTPMaxBody }, 1)},
+	{"http-max-response", "bytes", "32mb", "largest HTTP answer or WebSocket result body; a reply past it answers {\"error\":\"ERR reply exceeds http-max-response (N bytes)\"} and stops its pipeline", setSize(func(c *Config) *int64 { return &c.HTTPMaxResponse }, 1)},
 	{"ws-max-message", "bytes", "1mb", "largest WebSocket message; larger ones close the socket with 1009", setSize(func(c *Config) *int64 { return &c.WSMaxMessage }, 1)},
 	{"http-max-conns", "n", "10000", "most concurrent HTTP connections, WebSockets included; more answer 503", setCount(func(c *Config) *int { return &c.HTTPMaxConns }, 1)},
 	{"http-read-timeout", "duration", "30s", "longest time to read one HTTP request, head and body, from its first byte (a new connection's: from its arrival); slower ones answer 408; 0 none", setDuration(func(c *Config) *time.Duration { return &c.HTTPReadTimeout })},
@@ -66,6 +71,9 @@ func setDuration(field func(*Config) *time.Duration) func(*Config, string) error
 func (c *Config) validateHTTP() error {
 	if c.HTTPMaxBody > math.MaxInt32 {
 		return errors.New("http-max-body must be at most 2gb")
+	}
+	if c.HTTPMaxResponse > math.MaxInt32 {
+		return errors.New("http-max-response must be at most 2gb")
 	}
 	if c.WSMaxMessage > math.MaxInt32 {
 		return errors.New("ws-max-message must be at most 2gb")

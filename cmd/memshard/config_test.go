@@ -154,6 +154,7 @@ func TestEnvNames(t *testing.T) {
 		"pprof-addr":                 "MEMSHARD_PPROF_ADDR",
 
 		"http-max-body":     "MEMSHARD_HTTP_MAX_BODY",
+		"http-max-response": "MEMSHARD_HTTP_MAX_RESPONSE",
 		"ws-max-message":    "MEMSHARD_WS_MAX_MESSAGE",
 		"http-max-conns":    "MEMSHARD_HTTP_MAX_CONNS",
 		"http-read-timeout": "MEMSHARD_HTTP_READ_TIMEOUT",
@@ -479,13 +480,13 @@ func TestEnableDebugCommand(t *testing.T) {
 
 func TestHTTPOptions(t *testing.T) {
 	if cfg := mustLoad(t, nil, nil); cfg.httpConfig != defaultHTTPConfig() || cfg.HTTPMaxBody != 10<<20 || cfg.WSMaxMessage != 1<<20 ||
-		cfg.HTTPReadTimeout != 30*time.Second || cfg.HTTPIdleTimeout != 0 {
+		cfg.HTTPReadTimeout != 30*time.Second || cfg.HTTPIdleTimeout != 0 || cfg.HTTPMaxResponse != 32<<20 {
 		t.Fatalf("defaults %+v", cfg.httpConfig)
 	}
 	path := writeConfig(t, "http-max-conns 50\nhttp-idle-timeout 2m\nws-max-message 4kb\n")
 	cfg := mustLoad(t, []string{"--config", path, "--http-max-body", "1mb", "--http-read-timeout", "1m30s"},
-		[]string{"MEMSHARD_HTTP_MAX_CONNS=7", "MEMSHARD_WS_MAX_MESSAGE=64kb"})
-	want := httpConfig{HTTPMaxBody: 1 << 20, WSMaxMessage: 64 << 10, HTTPMaxConns: 7,
+		[]string{"MEMSHARD_HTTP_MAX_CONNS=7", "MEMSHARD_WS_MAX_MESSAGE=64kb", "MEMSHARD_HTTP_MAX_RESPONSE=5mb"})
+	want := httpConfig{HTTPMaxBody: 1 << 20, HTTPMaxResponse: 5 << 20, WSMaxMessage: 64 << 10, HTTPMaxConns: 7,
 		HTTPReadTimeout: 90 * time.Second, HTTPIdleTimeout: 2 * time.Minute}
 	if cfg.httpConfig != want {
 		t.Fatalf("got  %+v\nwant %+v", cfg.httpConfig, want)
@@ -505,6 +506,8 @@ func TestHTTPOptions(t *testing.T) {
 		{[]string{"--http-max-body", "-1"}, nil, `--http-max-body "-1": not a size`},
 		{[]string{"--http-max-body", "0"}, nil, `--http-max-body "0": must be at least 1`},
 		{[]string{"--http-max-body", "3gb"}, nil, "http-max-body must be at most 2gb"},
+		{[]string{"--http-max-response", "0"}, nil, `--http-max-response "0": must be at least 1`},
+		{[]string{"--http-max-response", "3gb"}, nil, "http-max-response must be at most 2gb"},
 		{nil, []string{"MEMSHARD_WS_MAX_MESSAGE=-5"}, `MEMSHARD_WS_MAX_MESSAGE="-5": not a size`},
 		{[]string{"--ws-max-message", "lots"}, nil, "not a size"},
 		{[]string{"--http-max-conns", "-3"}, nil, `--http-max-conns "-3": must be a whole number >= 1`},

@@ -180,6 +180,7 @@ func startHTTP(cfg Config, db *memshard.DB, log zerolog.Logger, servers []*resp.
 	hc.ReadOnlyToken = cfg.ReadOnlyToken
 	hc.Version = buildVersion()
 	hc.MaxBodySize = int(cfg.HTTPMaxBody)
+	hc.MaxResponse = int(cfg.HTTPMaxResponse)
 	hc.WSMaxMessage = int(cfg.WSMaxMessage)
 	hc.MaxConns = cfg.HTTPMaxConns
 	hc.ReadTimeout = cfg.HTTPReadTimeout
@@ -344,6 +345,7 @@ func logConfig(log zerolog.Logger, cfg *Config) {
 		Str("token", secret(cfg.Token)).
 		Str("read_only_token", secret(cfg.ReadOnlyToken)).
 		Int64("http_max_body", cfg.HTTPMaxBody).
+		Int64("http_max_response", cfg.HTTPMaxResponse).
 		Int64("ws_max_message", cfg.WSMaxMessage).
 		Int("http_max_conns", cfg.HTTPMaxConns).
 		Dur("http_read_timeout", cfg.HTTPReadTimeout).

@@ -100,8 +100,8 @@ func (s *Server) execute(ctx *fasthttp.RequestCtx, p perm) {
 	}
 	b64 := wantsBase64(ctx)
 	b := s.buf()
-	*b = append(*b, `{"results":`...)
-	*b = appendValues(*b, replies, b64)
-	*b = append(*b, '}')
-	s.write(ctx, fasthttp.StatusOK, contentJSON, b)
+	w := within{b: append(*b, `{"results":[`...), limit: s.cfg.MaxResponse}
+	w.addAll(replies, b64, false)
+	w.b = append(w.b, "]}"...)
+	s.writeWithin(ctx, fasthttp.StatusOK, b, &w)
 }

@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"strconv"
 	"time"
 
+	"github.com/memshard/memshard/router"
 	"github.com/memshard/memshard/shard"
 )
 
@@ -288,31 +290,41 @@ func fastCommands(d *decoder, route fastRoute, body []byte, p perm) (cmds [][][]
 	return cmds, true
 }
 
-// appendFastReply appends the whole HTTP answer to a fast-path request
-// whose commands got replies (one for POST /; MULTI, the commands and EXEC
-// for /multi-exec), built as the fasthttp
-// routes build theirs (b64: Upstash-Encoding: base64); body is scratch
-// space, returned for reuse.
-func appendFastReply(dst, body []byte, route fastRoute, b64 bool, replies []shard.Reply, date []byte) ([]byte, []byte) {
+// appendFastReply finishes the fast-path request whose commands sess
+// started (one for POST /; MULTI, the commands and EXEC for /multi-exec)
+// and appends its whole HTTP answer to dst, built as the fasthttp routes
+// build theirs (b64: Upstash-Encoding: base64; a body over limit answers
+// over instead); body is scratch space, returned for reuse.
+func appendFastReply(dst, body []byte, route fastRoute, b64 bool, sess *router.Session, cmds [][][]byte,
+	limit int, over, date []byte) ([]byte, []byte) {
 	status := "200 OK"
-	body = body[:0]
+	w := within{b: body[:0], limit: limit}
 	switch route {
 	case routeRoot:
-		if replies[0].Kind == shard.KindError {
+		rep := sess.Finish(context.Background(), cmds)[0]
+		if rep.Kind == shard.KindError {
 			status = "400 Bad Request"
 		}
-		body = AppendEntry(body, replies[0], b64 && !plainReply(replies[0]))
+		w.add(rep, b64 && !plainReply(rep), true)
 	case routePipeline:
-		body = appendEntries(body, replies, b64)
+		w.b = append(w.b, '[')
+		runPipeline(&w, sess, cmds, b64)
+		w.b = append(w.b, ']')
 	case routeMultiExec:
-		if entries, msg := txnOutcome(replies); msg != "" {
+		if entries, msg := txnOutcome(sess.Finish(context.Background(), cmds)); msg != "" {
 			status = "400 Bad Request"
-			body = AppendError(body, []byte(msg))
+			w.b = AppendError(w.b, []byte(msg))
 		} else {
-			body = appendEntries(body, entries, b64)
+			w.b = append(w.b, '[')
+			w.addAll(entries, b64, true)
+			w.b = append(w.b, ']')
 		}
 	}
-	return appendAnswer(dst, status, date, body, false), body
+	if w.over {
+		status = "400 Bad Request"
+		w.b = AppendError(w.b[:0], over)
+	}
+	return appendAnswer(dst, status, date, w.b, false), w.b
 }
 
 // appendAnswer appends an HTTP/1.1 answer with a JSON body, with the

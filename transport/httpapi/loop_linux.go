@@ -3,7 +3,6 @@
 package httpapi
 
 import (
-	"context"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -27,6 +26,7 @@ type loop struct {
 	p       *netpoll.Poller
 	conns   map[int]*lconn // by socket
 	started []*lconn       // requests in flight this round
+	ready   []*lconn       // connections with requests read but not started
 	now     time.Time
 	swept   time.Time
 	date    httpDate
@@ -46,6 +46,7 @@ type lconn struct {
 	out     []byte // answers not written yet, from woff
 	woff    int
 	blocked bool // waiting for the socket to take the rest of out
+	queued  bool // in loop.ready
 	handOff bool // hand over to fasthttp once out is written
 	lastIO  time.Time
 	reqFrom time.Time // when the unfinished request's first byte came; the first request's: when the connection came
@@ -54,8 +55,8 @@ type lconn struct {
 
 	sess *router.Session
 	decs []*decoder // one per request of the round
-	reqs []loopReq  // the round's requests
-	cmds [][][]byte // the round's commands, all requests in order
+	reqs []loopReq  // the round's request (one: see start)
+	cmds [][][]byte // the round's commands
 }
 
 // loopReq is one request of a round.
@@ -98,10 +99,13 @@ func (l *loop) shutdown() {
 func (l *loop) run(<-chan struct{}) { l.p.Run(l) }
 
 // Timeout, Begin, Event, End and Failed make the loop a netpoll.Round.
-// Timeout: the loop wakes once a second when connections may time out,
+// Timeout: the loop goes on at once when requests were started at the end
+// of the last round, wakes once a second when connections may time out,
 // and more often while it drains.
 func (l *loop) Timeout() int {
 	switch {
+	case len(l.started) > 0:
+		return 0
 	case !l.drainBy.IsZero():
 		return 100
 	case l.s.loopTimeout() > 0:
@@ -112,14 +116,27 @@ func (l *loop) Timeout() int {
 
 func (l *loop) Begin() { l.now = time.Now() }
 
-// End answers the round's requests, takes new connections and the stop
-// request, and sweeps.
+// End answers the round's requests, starts the next request of each
+// connection that has one read already, takes new connections and the
+// stop request, and sweeps.
 func (l *loop) End() bool {
 	for i, c := range l.started {
 		l.finish(c)
 		l.started[i] = nil
 	}
 	l.started = l.started[:0]
+	for i, c := range l.ready {
+		l.ready[i] = nil
+		c.queued = false
+		switch {
+		case l.conns[c.fd] != c || c.blocked || len(c.reqs) > 0:
+		case l.start(c):
+			l.started = append(l.started, c)
+		case c.handOff:
+			l.handOver(c)
+		}
+	}
+	l.ready = l.ready[:0]
 	if !l.control() {
 		return false
 	}
@@ -141,6 +158,9 @@ func (l *loop) Event(fd int, _ uint32) {
 	if c.blocked { // waiting to write the rest of its answers
 		l.flush(c)
 		return
+	}
+	if len(c.reqs) > 0 {
+		return // a request in flight since End; read once it is answered
 	}
 	switch {
 	case c.in == nil:
@@ -164,8 +184,8 @@ func (l *loop) Event(fd int, _ uint32) {
 	c.end += n
 	c.lastIO = l.now
 	started := l.start(c)
-	if started || (!pending && c.served) {
-		c.reqFrom = l.now // what is left unfinished began in this read
+	if !started && !pending && c.served {
+		c.reqFrom = l.now // a new request began in this read
 	}
 	if started {
 		l.started = append(l.started, c)
@@ -174,10 +194,13 @@ func (l *loop) Event(fd int, _ uint32) {
 	}
 }
 
-// start parses c's complete requests and starts their commands; it
-// reports whether it started any. It stops at a request fasthttp must
-// serve (setting handOff) and at an incomplete one, growing the buffer
-// when that one will not fit.
+// start parses c's next request and starts its commands; it reports
+// whether it started one. It stops at a request fasthttp must serve
+// (setting handOff) and at an incomplete one, growing the buffer when
+// that one will not fit. One request a round: its answer is written
+// before the next one starts (flush queues it), so a client sending many
+// requests and reading none holds one answer, and a pipeline stopped at
+// the response limit never has a later request's commands in flight.
 func (l *loop) start(c *lconn) bool {
 	c.cmds, c.reqs = c.cmds[:0], c.reqs[:0]
 	for pos := c.start; ; {
@@ -209,14 +232,16 @@ func (l *loop) start(c *lconn) bool {
 		c.cmds = append(c.cmds, cmds...)
 		c.reqs = append(c.reqs, loopReq{route: h.route, b64: h.b64 > 0, cmds: len(cmds)})
 		c.served = true
+		c.reqFrom = l.now // the next request's clock starts as fasthttp's would
 		pos += h.size + h.bodyLen
 		c.start = pos
+		break
 	}
 	if len(c.reqs) == 0 {
 		return false
 	}
 	if c.sess == nil {
-		c.sess = l.s.r.NewSessionFor(router.TransportHTTP)
+		c.sess = l.s.newSession(router.TransportHTTP)
 	}
 	c.sess.Start(c.cmds)
 	return true
@@ -254,12 +279,9 @@ func (c *lconn) compact() {
 // finish waits for c's started commands, queues their answers, moves
 // unconsumed input to the front and writes the answers.
 func (l *loop) finish(c *lconn) {
-	replies := c.sess.Finish(context.Background(), c.cmds)
 	date := l.date.at(l.now)
 	for _, r := range c.reqs {
-		n := r.cmds
-		c.out, l.body = appendFastReply(c.out, l.body, r.route, r.b64, replies[:n], date)
-		replies = replies[n:]
+		c.out, l.body = appendFastReply(c.out, l.body, r.route, r.b64, c.sess, c.cmds, l.s.cfg.MaxResponse, l.s.overMsg, date)
 	}
 	c.reqs = c.reqs[:0]
 	for _, d := range c.decs {
@@ -269,7 +291,7 @@ func (l *loop) finish(c *lconn) {
 	if c.end == 0 && len(c.in) > 4*loopReadBuf {
 		c.in = nil // a large request grew it; the next read takes a small one
 	}
-	if len(l.body) > 64<<10 {
+	if cap(l.body) > 64<<10 {
 		l.body = nil
 	}
 	l.flush(c)
@@ -277,7 +299,8 @@ func (l *loop) finish(c *lconn) {
 
 // flush writes c's pending answers. When the socket is full it keeps the
 // rest, stops reading c and waits until the socket can take more; once
-// all is written it hands a connection marked handOff to fasthttp.
+// all is written it hands a connection marked handOff to fasthttp, or
+// queues one with more input for End to start its next request.
 func (l *loop) flush(c *lconn) {
 	_, done, err := l.p.Flush(c.fd, c.out, &c.woff, &c.blocked)
 	switch {
@@ -288,8 +311,12 @@ func (l *loop) flush(c *lconn) {
 		if cap(c.out) > 64<<10 {
 			c.out = nil
 		}
-		if c.handOff {
+		switch {
+		case c.handOff:
 			l.handOver(c)
+		case c.start < c.end && !c.queued:
+			c.queued = true
+			l.ready = append(l.ready, c)
 		}
 	}
 }

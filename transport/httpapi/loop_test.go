@@ -137,6 +137,24 @@ var loopScripts = map[string][]string{
 		rawPost("/", `["GET","u"]`, "Upstash-Encoding: base64\v"), rawPost("/", `["GET","u"]`)},
 }
 
+// limitScripts run against servers whose answers may take 4 KiB
+// (Config.MaxResponse): replies past it answer one error naming the limit,
+// and a pipeline stops there.
+var limitScripts = map[string][]string{
+	"over root": {rawPost("/", `["SET","big","`+strings.Repeat("x", 5000)+`"]`), rawPost("/", `["GET","big"]`),
+		rawPost("/", `["GET","big"]`, "Upstash-Encoding: base64"), rawPost("/", `["STRLEN","big"]`)},
+	// What follows the reply that does not fit may or may not have run
+	// (it did if its shard, which differs between two servers, had it).
+	"over pipeline": {rawPost("/pipeline", `[["INCR","n"],["SET","a","`+strings.Repeat("a", 1500)+`"],["GET","a"],["GET","a"],["GET","a"]]`),
+		rawPost("/pipeline", `[["GET","n"],["STRLEN","a"]]`)},
+	"over pipeline b64": {rawPost("/pipeline", `[["INCR","n2"],["SET","c","`+strings.Repeat("c", 1200)+`"],["GET","c"],["GET","c"]]`, "Upstash-Encoding: base64"),
+		rawPost("/", `["GET","n2"]`)},
+	"over multi-exec": {rawPost("/multi-exec", `[["SET","d","`+strings.Repeat("d", 3000)+`"],["GET","d"],["GET","d"],["INCR","n3"]]`),
+		rawPost("/", `["GET","n3"]`), rawPost("/multi-exec", `[["STRLEN","d"]]`)},
+	"escapes": {rawPost("/", `["SET","e","`+strings.Repeat(`\u0001`, 1000)+`"]`), rawPost("/", `["GET","e"]`), rawPost("/pipeline", `[["STRLEN","e"],["GET","e"]]`)},
+	"fits":    {rawPost("/pipeline", `[["SET","f","`+strings.Repeat("f", 1000)+`"],["GET","f"],["GET","f"]]`)},
+}
+
 // authScripts run against servers with both tokens set.
 var authScripts = map[string][]string{
 	"no token":    {rawPost("/", `["GET","k"]`), rawPost("/", `["GET","k"]`, "Authorization: Bearer full")},
@@ -185,6 +203,7 @@ func TestLoopMatchesFasthttp(t *testing.T) {
 	}
 	n := run(t, loopScripts, func(c *Config) { c.MaxBodySize = 200 << 10 })
 	n += run(t, authScripts, func(c *Config) { c.Token, c.ReadOnlyToken = "full", "ro" })
+	n += run(t, limitScripts, func(c *Config) { c.MaxResponse = 4 << 10 })
 	t.Logf("%d answers compared", n)
 }
 

@@ -59,8 +59,9 @@ func (s *Server) single(ctx *fasthttp.RequestCtx, p perm, args [][]byte, notFoun
 		}
 	}
 	b := s.buf()
-	*b = AppendEntry(*b, rep, !plainReply(rep) && wantsBase64(ctx))
-	s.write(ctx, status, contentJSON, b)
+	w := within{b: *b, limit: s.cfg.MaxResponse}
+	w.add(rep, !plainReply(rep) && wantsBase64(ctx), true)
+	s.writeWithin(ctx, status, b, &w)
 }
 
 // query runs one MemFast command and answers its text (or, with Accept:
@@ -126,8 +127,12 @@ func (s *Server) pipeline(ctx *fasthttp.RequestCtx, p perm) {
 	}
 	sess := s.session()
 	defer s.release(sess)
-	replies := sess.Exec(context.Background(), cmds)
-	s.writeEntries(ctx, replies)
+	sess.Start(cmds)
+	b := s.buf()
+	w := within{b: append(*b, '['), limit: s.cfg.MaxResponse}
+	runPipeline(&w, sess, cmds, wantsBase64(ctx))
+	w.b = append(w.b, ']')
+	s.writeWithin(ctx, fasthttp.StatusOK, b, &w)
 }
 
 // multiExec serves POST /multi-exec: MULTI, the commands and EXEC in one
@@ -146,7 +151,11 @@ func (s *Server) multiExec(ctx *fasthttp.RequestCtx, p perm) {
 		s.fail(ctx, fasthttp.StatusBadRequest, msg)
 		return
 	}
-	s.writeEntries(ctx, entries)
+	b := s.buf()
+	w := within{b: append(*b, '['), limit: s.cfg.MaxResponse}
+	w.addAll(entries, wantsBase64(ctx), true)
+	w.b = append(w.b, ']')
+	s.writeWithin(ctx, fasthttp.StatusOK, b, &w)
 }
 
 // runTxn runs cmds as MULTI … EXEC in one session call and returns EXEC's
@@ -201,11 +210,15 @@ func (s *Server) decodeBatch(ctx *fasthttp.RequestCtx, d *decoder, p perm, inTxn
 	return cmds, true
 }
 
-// writeEntries answers 200 with one {"result"} or {"error"} per reply.
-func (s *Server) writeEntries(ctx *fasthttp.RequestCtx, replies []shard.Reply) {
-	b := s.buf()
-	*b = appendEntries(*b, replies, wantsBase64(ctx))
-	s.write(ctx, fasthttp.StatusOK, contentJSON, b)
+// writeWithin answers w's body (built in b) with status, or 400 with the
+// over-limit error when a reply did not fit.
+func (s *Server) writeWithin(ctx *fasthttp.RequestCtx, status int, b *[]byte, w *within) {
+	*b = w.b
+	if w.over {
+		*b = AppendError((*b)[:0], s.overMsg)
+		status = fasthttp.StatusBadRequest
+	}
+	s.write(ctx, status, contentJSON, b)
 }
 
 // pathStyle serves GET|POST /{cmd}/{arg}/...: path arguments, then the POST

@@ -41,6 +41,13 @@ type Config struct {
 	// Version is the memshard version /metrics reports in
 	// memshard_build_info; empty: "dev".
 	Version string
+	// MaxResponse bounds the JSON body of one answer in bytes (the
+	// replies of POST /, path style, /pipeline, /multi-exec, /v1/execute,
+	// /v1/txn and WebSocket cmd, pipeline and txn messages): a reply that
+	// would take a body past it is not encoded, and the answer is instead
+	// 400 {"error":"ERR reply exceeds http-max-response (N bytes)"}; a
+	// pipeline stops there (see replysize.go).
+	MaxResponse int
 	// MaxConns bounds concurrent connections, WebSockets included; one over
 	// it is answered 503 {"error":"ERR max number of clients reached"} and
 	// closed.
@@ -54,12 +61,13 @@ type Config struct {
 	Logger zerolog.Logger
 }
 
-// DefaultConfig returns the defaults: 127.0.0.1:8080, 10 MiB bodies, 1 MiB
-// WebSocket messages, 10000 connections, a 30 s read timeout (idle
+// DefaultConfig returns the defaults: 127.0.0.1:8080, 10 MiB bodies, 32
+// MiB answers, 1 MiB WebSocket messages, 10000 connections, a 30 s read
+// timeout (idle
 // connections follow it). A zero ReadTimeout in a Config given to New
 // means none.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", MaxBodySize: 10 << 20, WSMaxMessage: 1 << 20, MaxConns: 10000,
+	return Config{Addr: "127.0.0.1:8080", MaxBodySize: 10 << 20, MaxResponse: 32 << 20, WSMaxMessage: 1 << 20, MaxConns: 10000,
 		ReadTimeout: 30 * time.Second}
 }
 
@@ -70,6 +78,8 @@ func (c *Config) Validate() error {
 		return errors.New("httpapi: empty Addr")
 	case c.MaxBodySize < 0:
 		return errors.New("httpapi: negative MaxBodySize")
+	case c.MaxResponse < 0:
+		return errors.New("httpapi: negative MaxResponse")
 	case c.WSMaxMessage < 0:
 		return errors.New("httpapi: negative WSMaxMessage")
 	case c.MaxConns < 0:
@@ -92,6 +102,9 @@ func (c *Config) fill() {
 	}
 	if c.WSMaxMessage == 0 {
 		c.WSMaxMessage = d.WSMaxMessage
+	}
+	if c.MaxResponse == 0 {
+		c.MaxResponse = d.MaxResponse
 	}
 	if c.Version == "" {
 		c.Version = "dev"
@@ -120,6 +133,7 @@ type Server struct {
 	sessions sync.Pool // *router.Session, one per in-flight request
 	bufs     sync.Pool // *[]byte response bodies
 	ws       wsConns   // open WebSocket sessions
+	overMsg  []byte    // the error of a reply over MaxResponse
 
 	started  time.Time
 	accepted atomic.Int64 // HTTP connections accepted under MaxConns
@@ -138,9 +152,9 @@ type Server struct {
 // SetReady).
 func New(r *router.Router, cfg Config) *Server {
 	cfg.fill()
-	s := &Server{cfg: cfg, r: r, group: actor.NewGroup(), started: time.Now()}
+	s := &Server{cfg: cfg, r: r, group: actor.NewGroup(), started: time.Now(), overMsg: overLimitMsg(cfg.MaxResponse)}
 	s.sessions.New = func() any {
-		sess := r.NewSessionFor(router.TransportHTTP)
+		sess := s.newSession(router.TransportHTTP)
 		// One of many handler goroutines: yielding before blocking costs
 		// more than the wake-up it saves (about 3 µs of CPU per request).
 		sess.SetWaitSpins(0)
@@ -163,6 +177,14 @@ func New(r *router.Router, cfg Config) *Server {
 		CloseOnShutdown:       true,
 	}
 	return s
+}
+
+// newSession returns a session whose pipelines run part by part, so that
+// their replies can be encoded as they come (replysize.go).
+func (s *Server) newSession(t router.Transport) *router.Session {
+	sess := s.r.NewSessionFor(t)
+	sess.SetReplyBudget(min(partBudget, s.cfg.MaxResponse))
+	return sess
 }
 
 // fastLogger hands fasthttp's messages to zerolog.

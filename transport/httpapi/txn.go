@@ -106,9 +106,9 @@ func (s *Server) txn(ctx *fasthttp.RequestCtx, p perm) {
 	default:
 		*b = append(*b, `{"ok":true,"seq":`...)
 		*b = strconv.AppendUint(*b, res.Seq, 10)
-		*b = append(*b, `,"results":`...)
-		*b = appendValues(*b, res.Replies, b64)
-		*b = append(*b, '}')
-		s.write(ctx, fasthttp.StatusOK, contentJSON, b)
+		w := within{b: append(*b, `,"results":[`...), limit: s.cfg.MaxResponse}
+		w.addAll(res.Replies, b64, false)
+		w.b = append(w.b, "]}"...)
+		s.writeWithin(ctx, fasthttp.StatusOK, b, &w)
 	}
 }

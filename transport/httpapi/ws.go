@@ -227,7 +227,7 @@ func (c *wsConn) run() {
 		c.linger()
 		return
 	}
-	c.sess = c.s.r.NewSessionFor(router.TransportWebSocket)
+	c.sess = c.s.newSession(router.TransportWebSocket)
 	defer c.sess.Close()
 
 	stop, pinged := make(chan struct{}), make(chan struct{})
@@ -350,7 +350,12 @@ func (c *wsConn) command(body []byte) {
 		c.out = AppendError(c.out, []byte(msg))
 		return
 	}
-	c.out = AppendEntry(c.out, c.sess.Do(context.Background(), args), false)
+	w := within{b: c.out, limit: c.s.cfg.MaxResponse}
+	if w.add(c.sess.Do(context.Background(), args), false, true) {
+		c.out = w.b
+	} else {
+		c.out = AppendError(c.out, c.s.overMsg)
+	}
 }
 
 // query runs a MemFast text query: the reply is its rendered text.
@@ -468,10 +473,15 @@ func (c *wsConn) result(id json.RawMessage, r shard.Reply) {
 		c.errorReply(id, string(r.Str))
 		return
 	}
+	start := len(c.out)
 	c.head(id, "result")
-	c.out = append(c.out, `,"result":`...)
-	c.out = AppendValue(c.out, r, false)
-	c.out = append(c.out, '}')
+	w := within{b: append(c.out, `,"result":`...), limit: start + c.s.cfg.MaxResponse}
+	if !w.add(r, false, false) {
+		c.out = c.out[:start]
+		c.errorReply(id, string(c.s.overMsg))
+		return
+	}
+	c.out = append(w.b, '}')
 }
 
 // errorReply builds {"type":"error","id":...,"error":msg}.
@@ -518,28 +528,23 @@ func (c *wsConn) batch(id json.RawMessage, raw [][]json.RawMessage, txn bool) {
 		}
 		cmds = append(cmds, args)
 	}
+	start := len(c.out)
+	c.head(id, "result")
+	w := within{b: append(c.out, `,"result":[`...), limit: start + c.s.cfg.MaxResponse}
 	if !txn {
-		c.entries(id, c.sess.Exec(context.Background(), cmds))
-		return
-	}
-	entries, msg := runTxn(c.sess, cmds)
-	if msg != "" {
+		c.sess.Start(cmds)
+		runPipeline(&w, c.sess, cmds, false)
+	} else if entries, msg := runTxn(c.sess, cmds); msg != "" {
+		c.out = c.out[:start]
 		c.errorReply(id, msg)
 		return
+	} else {
+		w.addAll(entries, false, true)
 	}
-	c.entries(id, entries)
-}
-
-// entries builds a result whose value is one {"result"} or {"error"} per
-// reply.
-func (c *wsConn) entries(id json.RawMessage, replies []shard.Reply) {
-	c.head(id, "result")
-	c.out = append(c.out, `,"result":[`...)
-	for i, r := range replies {
-		if i > 0 {
-			c.out = append(c.out, ',')
-		}
-		c.out = AppendEntry(c.out, r, false)
+	if w.over {
+		c.out = c.out[:start]
+		c.errorReply(id, string(c.s.overMsg))
+		return
 	}
-	c.out = append(c.out, "]}"...)
+	c.out = append(w.b, "]}"...)
 }
