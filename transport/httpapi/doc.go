@@ -77,7 +77,9 @@
 // # Errors
 //
 // Malformed JSON and wrong shapes answer 400, a body over Config.MaxBodySize
-// 413, headers over the read buffer 431, a slow client 408, and a connection
-// over Config.MaxConns (WebSockets count) 503 before it is closed; every
-// error body is JSON {"error": "PREFIX message"}.
+// 413, headers over the read buffer 431, a request not read within
+// Config.ReadTimeout 408, replies that would take an answer past
+// Config.MaxResponse 400 (replysize.go), and a connection over
+// Config.MaxConns (WebSockets count) 503 before it is closed; every error
+// body is JSON {"error": "PREFIX message"}.
 package httpapi

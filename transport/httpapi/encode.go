@@ -61,27 +61,6 @@ func AppendValue(dst []byte, r shard.Reply, b64 bool) []byte {
 	return append(dst, "null"...)
 }
 
-// appendValues appends replies as a JSON array of plain values.
-func appendValues(dst []byte, replies []shard.Reply, b64 bool) []byte {
-	return appendArray(dst, replies, b64, AppendValue)
-}
-
-// appendEntries appends replies as a JSON array of {"result"}/{"error"}.
-func appendEntries(dst []byte, replies []shard.Reply, b64 bool) []byte {
-	return appendArray(dst, replies, b64, AppendEntry)
-}
-
-func appendArray(dst []byte, replies []shard.Reply, b64 bool, elem func([]byte, shard.Reply, bool) []byte) []byte {
-	dst = append(dst, '[')
-	for i, r := range replies {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = elem(dst, r, b64)
-	}
-	return append(dst, ']')
-}
-
 const hexDigits = "0123456789abcdef"
 
 // appendString appends s as a JSON string: base64 when b64, else escaped,
