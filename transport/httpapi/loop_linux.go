@@ -125,6 +125,16 @@ func (l *loop) End() bool {
 		l.started[i] = nil
 	}
 	l.started = l.started[:0]
+	if !l.control() {
+		return false
+	}
+	l.sweep()
+	l.startReady() // last: drain and sweep never meet a request in flight
+	return true
+}
+
+// startReady starts the next request of each connection flush queued.
+func (l *loop) startReady() {
 	for i, c := range l.ready {
 		l.ready[i] = nil
 		c.queued = false
@@ -137,11 +147,6 @@ func (l *loop) End() bool {
 		}
 	}
 	l.ready = l.ready[:0]
-	if !l.control() {
-		return false
-	}
-	l.sweep()
-	return true
 }
 
 func (l *loop) Failed(err error) {
