@@ -278,3 +278,37 @@ func (h *hostileServer) authPost(t testing.TB, token, path, body, header string)
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// TestHostileHTTPUnreadAnswers: one write of 500 pipelined POST / of
+// ["GET","k"] for a 1 MiB value (30 KB asking for 500 MiB of answers),
+// never read. The event loop runs a connection's requests one at a time
+// and waits for each answer to be written, so the client holds about one
+// answer while another client is answered at once. Heap bound: 64 MiB
+// over the start.
+func TestHostileHTTPUnreadAnswers(t *testing.T) {
+	h := startHostile(t)
+	if code, body := h.tryPost("/", `["SET","k","`+strings.Repeat("v", mib)+`"]`); code != 200 {
+		t.Fatalf("SET: %d %s", code, body)
+	}
+	heap := watchHeap()
+	base := liveHeap()
+	nc, err := net.DialTimeout("tcp", strings.TrimPrefix(h.httpURL, "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	req := "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n" + `["GET","k"]`
+	if _, err := io.WriteString(nc, strings.Repeat(req, 500)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // let the server do what it will with them
+	start := time.Now()
+	if code, body := h.tryPost("/", `["STRLEN","k"]`); code != 200 || body != fmt.Sprintf(`{"result":%d}`, mib) || time.Since(start) > time.Second {
+		t.Errorf("another client: %d %.100s after %v", code, body, time.Since(start))
+	}
+	peak := heap.stop()
+	t.Logf("heap peak %.1f MiB over a start of %.1f MiB; another client answered in %v", float64(peak-min(peak, base))/mib, float64(base)/mib, time.Since(start))
+	if peak > base+64*mib {
+		t.Errorf("heap peak %d MiB over the start, want under 64", (peak-base)/mib)
+	}
+}
