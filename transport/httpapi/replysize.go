@@ -112,6 +112,31 @@ func runPipeline(w *within, sess *router.Session, cmds [][][]byte, b64 bool) boo
 	}
 }
 
+// renderWithin appends q's MemFast text for r to dst unless the text
+// would be longer than limit. The text is JSON for arrays and raw for
+// strings, so encodedMax bounds it from above and the bytes of its
+// strings from below: one over the limit is never rendered, one between
+// the bounds is rendered and measured.
+func renderWithin(dst []byte, q text.Query, r shard.Reply, limit int) ([]byte, bool) {
+	if encodedMax(r, false, false) > limit && stringBytes(r) > limit {
+		return dst, false
+	}
+	n := len(dst)
+	if dst = q.AppendRender(dst, r); len(dst)-n > limit {
+		return dst[:n], false
+	}
+	return dst, true
+}
+
+// stringBytes is the bytes of r's strings, nested ones included.
+func stringBytes(r shard.Reply) int {
+	n := len(r.Str)
+	for _, e := range r.Arr {
+		n += stringBytes(e)
+	}
+	return n
+}
+
 // encodedMax bounds from above the bytes AppendEntry (entry) or
 // AppendValue would append for r, without reading its strings.
 func encodedMax(r shard.Reply, b64, entry bool) int {
@@ -124,10 +149,19 @@ func encodedMax(r shard.Reply, b64, entry bool) int {
 		return n + stringMax(len(r.Str), b64)
 	case shard.KindError: // never base64
 		return n + len(`{"error":}`) + stringMax(len(r.Str), false)
-	case shard.KindArray, shard.KindMap:
+	case shard.KindArray:
 		n += 2 + len(r.Arr)
 		for _, e := range r.Arr {
 			n += encodedMax(e, b64, false)
+		}
+		return n
+	case shard.KindMap:
+		// Also a bound for MemFast text (renderWithin), which writes a map
+		// as a JSON object: a key that is no string becomes one, escaped,
+		// and a missing last value null.
+		n += 2 + len(r.Arr) + len("null")
+		for _, e := range r.Arr {
+			n += 2 + 6*encodedMax(e, b64, false)
 		}
 		return n
 	}

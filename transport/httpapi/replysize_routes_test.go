@@ -27,11 +27,19 @@ func TestResponseLimitRoutes(t *testing.T) {
 		expect(t, "multi-exec", c.post("/multi-exec", `[["GET","big"]]`), 400, over)
 		expect(t, "execute", c.post("/v1/execute", `{"commands":[{"cmd_type":"get","key":"big"}]}`), 400, over)
 		expect(t, "txn", c.post("/v1/txn", `{"commands":[["GET","big"]]}`), 400, over)
+		if r := c.post("/", `{"query":"GET big"}`); r.status != 400 || r.body != "ERR reply exceeds http-max-response (4096 bytes)" {
+			t.Errorf("MemFast query: %d %.100s", r.status, r.body)
+		}
+		if r := c.post("/", `{"query":"GETRANGE big 0 2"}`); r.status != 200 || r.body != "xxx" {
+			t.Errorf("MemFast query that fits: %d %.100s", r.status, r.body)
+		}
 		expect(t, "fits", c.post("/pipeline", `[["STRLEN","big"],["GETRANGE","big","0","2"]]`), 200, `[{"result":5000},{"result":"xxx"}]`)
 
 		for _, path := range []string{"/", "/v1/ws"} {
 			ws := wsDial(t, c, path)
 			if path == "/" {
+				wsExpect(t, ws, `GET big`, "ERR reply exceeds http-max-response (4096 bytes)")
+				wsExpect(t, ws, `GETRANGE big 0 1`, "xx")
 				wsExpect(t, ws, `["GET","big"]`, over)
 				wsExpect(t, ws, `["STRLEN","big"]`, `{"result":5000}`)
 			}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/transport/text"
 )
 
 // randReply draws a reply of any kind, strings with escapes, invalid
@@ -54,11 +55,13 @@ func randReply(rng *rand.Rand, depth int) shard.Reply {
 }
 
 // TestEncodedLen holds encodedLen to the encoders' real output and
-// encodedMax above it, for random replies in both encodings.
+// encodedMax above it, for random replies in both encodings, and the
+// MemFast text between stringBytes and encodedMax (renderWithin).
 func TestEncodedLen(t *testing.T) {
 	seed := rand.Uint64()
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
+	query := text.Prepare([][]byte{[]byte("GET"), []byte("k")})
 	checked := 0
 	for range 20000 {
 		r := randReply(rng, 3)
@@ -79,6 +82,10 @@ func TestEncodedLen(t *testing.T) {
 				checked++
 			}
 		}
+		if txt := query.AppendRender(nil, r); len(txt) > encodedMax(r, false, false) || len(txt) < stringBytes(r) {
+			t.Fatalf("%+v: MemFast text %q of %d bytes outside [%d, %d]", r, txt, len(txt), stringBytes(r), encodedMax(r, false, false))
+		}
+		checked++
 	}
 	t.Logf("%d encodings checked", checked)
 }

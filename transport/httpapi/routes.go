@@ -91,7 +91,10 @@ func (s *Server) query(ctx *fasthttp.RequestCtx, p perm, body []byte) {
 		status = fasthttp.StatusBadRequest
 	}
 	b := s.buf()
-	*b = q.AppendRender(*b, rep)
+	var ok bool
+	if *b, ok = renderWithin(*b, q, rep, s.cfg.MaxResponse); !ok {
+		*b, status = append(*b, s.overMsg...), fasthttp.StatusBadRequest
+	}
 	s.text(ctx, status, *b)
 	s.putBuf(b)
 }

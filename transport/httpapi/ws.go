@@ -370,7 +370,10 @@ func (c *wsConn) query(line []byte) {
 		c.out = append(c.out, msg...)
 		return
 	}
-	c.out = q.AppendRender(c.out, c.sess.Do(context.Background(), q.Args))
+	var ok bool
+	if c.out, ok = renderWithin(c.out, q, c.sess.Do(context.Background(), q.Args), c.s.cfg.MaxResponse); !ok {
+		c.out = append(c.out, c.s.overMsg...)
+	}
 }
 
 // check is check() with messages that fit a WebSocket; "" means allowed.
