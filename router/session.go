@@ -244,7 +244,6 @@ func (s *Session) settle() {
 // emit hands over the replies from the last part's end up to cut.
 func (s *Session) emit(cut int) []shard.Reply {
 	p := &s.pend
-	cut = min(max(cut, p.emitted), len(s.replies)) // never hand a reply twice
 	r := s.replies[p.emitted:cut]
 	p.emitted, p.made = cut, 0
 	return r

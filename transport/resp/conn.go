@@ -239,6 +239,9 @@ func (c *conn) exec() bool {
 		if !c.startRun(p.at) {
 			return false
 		}
+		if c.closeAfter {
+			return true
+		}
 		p.from = p.at + 1
 		c.connCmd(h, args)
 		if c.closeAfter {
@@ -275,23 +278,27 @@ func (c *conn) finishRun() bool {
 			p.run = nil
 			return true
 		}
-		if c.pendingOut() >= flushPartSize && !c.flushPart() {
+		if c.pendingOut() < flushPartSize {
+			continue
+		}
+		if !c.flush() {
+			c.giveUp()
+			return true
+		}
+		if c.blocked {
 			return false
 		}
 	}
 }
 
-// flushPart writes the replies made so far in the middle of a pipeline.
-// It reports false when the connection must pause: an event loop found the
-// socket full. A connection that failed gives up the rest of its pipeline,
-// as Redis drops a client's unread commands when it goes away.
-func (c *conn) flushPart() bool {
-	if c.flush() {
-		return !c.blocked
-	}
-	c.pend.run, c.pend.at = nil, len(c.pend.cmds)
+// giveUp drops the rest of the pipeline of a connection that failed or was
+// dropped for its output limit, as Redis drops a client's unread commands
+// when it goes away: nothing more of it runs, and the session's unfinished
+// run is settled when the connection closes.
+func (c *conn) giveUp() {
+	p := &c.pend
+	p.run, p.at, p.from = nil, len(p.cmds), len(p.cmds)
 	c.closeAfter = true
-	return true
 }
 
 // plain reports whether every command of cmds goes to the router as it is:

@@ -181,3 +181,33 @@ func TestPausedPipelineResumes(t *testing.T) {
 		})
 	}
 }
+
+// A client dropped for its output limit in the middle of a pipeline (the
+// first part's replies already pass the hard limit) is closed; the server
+// stays up, answers others and keeps the data. This once panicked: the
+// run went on with no commands after the drop.
+func TestOutputLimitMidPipeline(t *testing.T) {
+	for _, m := range ioModes {
+		t.Run(m.name, func(t *testing.T) {
+			addr := startServer(t, func(c *resp.Config) {
+				c.EventLoops = m.loops
+				l, _ := resp.ParseOutputLimits("normal 200kb 0 0", resp.DefaultOutputLimits())
+				c.OutputLimits = &l
+			})
+			c := client(t, addr, 2)
+			ctx := context.Background()
+			if err := c.Set(ctx, "v", strings.Repeat("x", 100<<10), 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			nc := dialRaw(t, addr)
+			io.WriteString(nc, strings.Repeat("GET v\r\n", 50)+"INCR after\r\n")
+			requireClosed(t, nc, 50*(100<<10), 5*time.Second)
+			if got, err := c.Ping(ctx).Result(); err != nil || got != "PONG" {
+				t.Fatalf("other client: %q %v", got, err)
+			}
+			if n, err := c.StrLen(ctx, "v").Result(); err != nil || n != 100<<10 {
+				t.Fatalf("STRLEN v: %d %v", n, err)
+			}
+		})
+	}
+}
