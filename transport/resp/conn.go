@@ -14,6 +14,7 @@ import (
 const (
 	readBufSize  = 16 << 10 // initial read buffer
 	keepBufSize  = 64 << 10 // a buffer grown past this is dropped when idle
+	maxKeepBuf   = 1 << 20  // an event loop drops a larger one as soon as it drains
 	writeBufSize = 16 << 10
 )
 
@@ -241,35 +242,50 @@ func (c *conn) resetOut() {
 
 // dropInBuf replaces a drained read buffer by a fresh small one.
 func (c *conn) dropInBuf() {
-	c.in, c.start, c.end = make([]byte, readBufSize), 0, 0
+	c.setInBuf(make([]byte, readBufSize))
+	c.start, c.end = 0, 0
+}
+
+// setInBuf makes buf the read buffer. The parser and the router session
+// forget the arguments of the last pipeline, which point into the old one:
+// else they would keep it alive for as long as the connection idles.
+func (c *conn) setInBuf(buf []byte) {
+	c.in = buf
+	c.parser.release()
+	c.sess.Release()
 }
 
 // makeRoom prepares the read buffer for more input: it drops what was
-// parsed, and grows the buffer when a command needs more room than is left,
-// up to the query buffer limit.
+// parsed and, when the buffer is full of a command still arriving, grows
+// it. The buffer follows the bytes that came, not the length a header
+// announced: it doubles, and for an argument of declared length no further
+// than that argument needs; past the query buffer limit the connection
+// closes.
 func (c *conn) makeRoom(need int) bool {
 	if c.start == c.end {
 		// A grown buffer goes when what it held fitted a small one; an
-		// event loop keeps it through a run of large pipelines (re-growing
-		// it for each costs more than the pipeline) and drops it once the
-		// connection idles (loop.sweep).
-		if len(c.in) > keepBufSize && (c.lp == nil || c.end <= keepBufSize) {
+		// event loop keeps one of up to maxKeepBuf through a run of large
+		// pipelines (re-growing it for each costs more than the pipeline)
+		// and drops it once the connection idles (loop.sweep).
+		if len(c.in) > keepBufSize && (c.lp == nil || c.end <= keepBufSize || len(c.in) > maxKeepBuf) {
 			c.dropInBuf()
 		}
 		c.start, c.end = 0, 0
 	}
-	free := len(c.in) - c.end
-	if free > 0 && free >= need {
+	if len(c.in)-c.end >= max(need, 1) {
 		return true
 	}
 	if c.start > 0 { // move the partial command to the front
 		c.end = copy(c.in, c.in[c.start:c.end])
 		c.start = 0
-		if len(c.in)-c.end >= max(need, 1) {
-			return true
-		}
 	}
-	want := max(2*len(c.in), c.end+need)
+	if c.end < len(c.in) {
+		return true // read into the room left; only a full buffer grows
+	}
+	want := 2 * len(c.in)
+	if exact := c.end + need; c.parser.inArgument() && exact <= want+want/4 {
+		want = exact // what completes the argument, when that is about a doubling
+	}
 	if want > c.s.cfg.MaxQueryBuf {
 		if c.end+need > c.s.cfg.MaxQueryBuf {
 			c.s.cfg.Logger.Warn().Int64("client", c.id).Int("qbuf", c.end+need).
@@ -280,7 +296,7 @@ func (c *conn) makeRoom(need int) bool {
 	}
 	grown := make([]byte, want)
 	copy(grown, c.in[:c.end])
-	c.in = grown
+	c.setInBuf(grown)
 	if c.lp != nil && want > keepBufSize {
 		c.lp.bigBufs = true // the loop must wake to drop it when idle
 	}

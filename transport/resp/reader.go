@@ -156,6 +156,19 @@ func isReset(c [][]byte) bool {
 	return true
 }
 
+// inArgument reports whether the last Parse stopped inside the data of an
+// argument whose length was declared: its need is then exactly what
+// completes that argument, not a lower bound.
+func (p *Parser) inArgument() bool { return p.state == stArgs && p.bulk >= 0 }
+
+// release forgets the arguments of the last Parse, which alias the buffer it
+// parsed (down to the unused capacity that later calls reuse), so that the
+// buffer can be freed. The commands of the last Parse are invalid after it.
+func (p *Parser) release() {
+	clear(p.args[:cap(p.args)])
+	clear(p.cmds[:cap(p.cmds)])
+}
+
 // reset forgets the command in progress.
 func (p *Parser) reset() {
 	p.state = stIdle
