@@ -311,8 +311,8 @@ func (c *conn) handle(cmds [][][]byte) {
 	from := 0
 	for i, args := range cmds {
 		h := connCommand(args[0])
-		if h == nil && c.authed && !(c.readOnly && deniedReadOnly(args)) {
-			continue
+		if h == nil && (c.authed || routerRefuses(args)) && !(c.readOnly && deniedReadOnly(args)) {
+			continue // the router runs it, or answers that it is unknown or miscounted
 		}
 		c.run(cmds[from:i])
 		from = i + 1
@@ -321,8 +321,10 @@ func (c *conn) handle(cmds [][][]byte) {
 		case h == nil && c.authed || c.readOnly && h != nil && h.administers(args):
 			c.sess.FlagQueueError() // as Redis's ACL check aborts a MULTI
 			c.reply(noPerm(args[0]))
-		case h == nil || !c.authed && !h.noAuth:
+		case h == nil: // Redis checks the name and the count before AUTH
 			c.reply(errNoAuth)
+		case !c.authed && !h.noAuth:
+			c.reply(h.beforeAuth(args))
 		case !h.arityOK(len(args)):
 			c.sess.FlagQueueError()
 			c.reply(shard.Error("ERR wrong number of arguments for '" + h.name + "' command"))
@@ -396,6 +398,15 @@ func (c *conn) reply(r shard.Reply) {
 }
 
 var errNoAuth = shard.Error("NOAUTH Authentication required.")
+
+// routerRefuses reports whether the router answers args with an error
+// without running anything: an unknown command or a wrong argument count.
+// Redis 7 checks both before authentication, so a connection that has not
+// authenticated gets these errors rather than NOAUTH.
+func routerRefuses(args [][]byte) bool {
+	cmd := router.Lookup(args[0])
+	return cmd == nil || cmd.Arity >= 0 && len(args) != cmd.Arity || cmd.Arity < 0 && len(args) < -cmd.Arity
+}
 
 // deniedReadOnly reports whether a read-only connection may not run the
 // router command args (one that writes or administers).
