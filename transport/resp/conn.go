@@ -14,7 +14,7 @@ import (
 const (
 	readBufSize  = 16 << 10 // initial read buffer
 	keepBufSize  = 64 << 10 // a buffer grown past this is dropped when idle
-	maxKeepBuf   = 1 << 20  // an event loop drops a larger one as soon as it drains
+	maxKeepBuf   = 4 << 20  // an event loop drops a larger one as soon as it drains
 	writeBufSize = 16 << 10
 )
 
