@@ -2,7 +2,9 @@ package resp
 
 import (
 	"context"
+	"errors"
 	"net"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -14,7 +16,7 @@ import (
 const (
 	readBufSize  = 16 << 10 // initial read buffer
 	keepBufSize  = 64 << 10 // a buffer grown past this is dropped when idle
-	maxKeepBuf   = 4 << 20  // an event loop drops a larger one as soon as it drains
+	maxKeepBuf   = 4 << 20  // a larger one is dropped as soon as it drains
 	writeBufSize = 16 << 10
 )
 
@@ -96,9 +98,22 @@ func (c *conn) serve() {
 		c.nc.Close()
 		c.s.forget(c)
 	}()
+	waiting := time.Now() // since when the connection waits for input
+	armed := false        // a read deadline is set
 	for {
+		// The read deadline: the idle timeout, or sooner the moment to drop
+		// a grown buffer kept for the next large command (as loop.sweep).
+		var until time.Time
 		if t := c.s.idleTimeout(); t > 0 {
-			c.nc.SetReadDeadline(time.Now().Add(t))
+			until = waiting.Add(t)
+		}
+		kept := c.start == c.end && len(c.in) > keepBufSize
+		if drop := waiting.Add(time.Second); kept && (until.IsZero() || drop.Before(until)) {
+			until = drop
+		}
+		if !until.IsZero() || armed {
+			c.nc.SetReadDeadline(until)
+			armed = !until.IsZero()
 		}
 		n, err := c.nc.Read(c.in[c.end:])
 		if n > 0 {
@@ -107,8 +122,14 @@ func (c *conn) serve() {
 			if !c.process() {
 				return
 			}
+			waiting = time.Now()
 		}
 		if err != nil {
+			if t := c.s.idleTimeout(); kept && n == 0 && errors.Is(err, os.ErrDeadlineExceeded) &&
+				(t <= 0 || time.Since(waiting) < t) {
+				c.dropInBuf()
+				continue
+			}
 			return
 		}
 	}
@@ -244,6 +265,7 @@ func (c *conn) resetOut() {
 func (c *conn) dropInBuf() {
 	c.setInBuf(make([]byte, readBufSize))
 	c.start, c.end = 0, 0
+	c.infoOf().rbs.Store(readBufSize)
 }
 
 // setInBuf makes buf the read buffer. The parser and the router session
@@ -263,11 +285,11 @@ func (c *conn) setInBuf(buf []byte) {
 // closes.
 func (c *conn) makeRoom(need int) bool {
 	if c.start == c.end {
-		// A grown buffer goes when what it held fitted a small one; an
-		// event loop keeps one of up to maxKeepBuf through a run of large
-		// pipelines (re-growing it for each costs more than the pipeline)
-		// and drops it once the connection idles (loop.sweep).
-		if len(c.in) > keepBufSize && (c.lp == nil || c.end <= keepBufSize || len(c.in) > maxKeepBuf) {
+		// A grown buffer goes when what it held fitted a small one; one of
+		// up to maxKeepBuf stays through a run of large commands
+		// (re-growing it for each costs more than the command) until the
+		// connection idles for a second (serve, loop.sweep).
+		if len(c.in) > keepBufSize && (c.end <= keepBufSize || len(c.in) > maxKeepBuf) {
 			c.dropInBuf()
 		}
 		c.start, c.end = 0, 0

@@ -223,7 +223,6 @@ func (l *loop) sweep() {
 			l.closeConn(c)
 		case idle > time.Second && c.start == c.end && len(c.in) > keepBufSize:
 			c.dropInBuf()
-			c.infoOf().rbs.Store(readBufSize)
 		}
 		l.bigBufs = l.bigBufs || len(c.in) > keepBufSize
 	}
