@@ -310,6 +310,21 @@ func (s *Session) resend() int {
 	return sent
 }
 
+// Release drops what the session still references of its last pipeline:
+// the commands' arguments in its batches and the replies (which may alias
+// the arguments, as ECHO's does). Those point into the caller's read
+// buffer; a caller that frees its buffer calls Release so that an idle
+// session does not keep the buffer alive. Call it between pipelines; it
+// does nothing while one is started and not finished.
+func (s *Session) Release() {
+	if s.pend.started {
+		return
+	}
+	s.resetOps()
+	clear(s.replies)
+	s.replies = s.replies[:0]
+}
+
 // pending is a pipeline between Start and Finish.
 type pending struct {
 	next    int // the barrier ending the current segment, or len(cmds)

@@ -31,12 +31,14 @@
 //     (inline), but a NUL byte before it hides it: Redis searches with
 //     strchr. Such a line never ends, so the command waits for more input
 //     until the line is too long.
-//   - A line longer than Limits.MaxInlineLen (64 KiB) is "too big inline
+//   - A line that has not ended while the buffer holds more than
+//     Limits.MaxInlineLen (64 KiB) from its start is "too big inline
 //     request", "too big mbulk count string" or "too big bulk count string".
-//     Redis checks this only while a line has not yet ended, so whether it
-//     accepts a long line depends on how its bytes came in; memshard checks
-//     every line, so the same bytes always parse the same way however they
-//     are split across reads.
+//     As in Redis, a line whose end is in the buffer is accepted however
+//     long it is: the limit bounds what an unended line makes the server
+//     hold, so whether a long line is accepted depends on how much of it
+//     came in before its end (a 70 KB inline command written at once runs,
+//     in Redis and here).
 //   - A connection that has not authenticated (Limits.Unauthenticated) may
 //     send at most 10 arguments of at most 16384 bytes: beyond that
 //     "unauthenticated multibulk length" or "unauthenticated bulk length".

@@ -169,6 +169,8 @@ func TestRedisParseDifferential(t *testing.T) {
 		strings.Repeat("A", 65536), strings.Repeat("A", 65537), "*" + strings.Repeat("1", 65535),
 		"*" + strings.Repeat("1", 65536), "*1\x00" + strings.Repeat("A", 70000), "*1\r\n$" + strings.Repeat("1", 65532),
 		"*1\r\n$" + strings.Repeat("1", 65536), "*1\r\n$\x00" + strings.Repeat("A", 70000),
+		"ECHO " + strings.Repeat("x", 70000) + "\r\nPING\r\n", "*" + strings.Repeat("1", 70000) + "\r\n",
+		"*1\r\n$" + strings.Repeat("1", 70000) + "\r\n",
 	}
 	for _, in := range fixed {
 		checkAgainstRedis(t, addr, []byte(in), Limits{})

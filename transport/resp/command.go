@@ -393,7 +393,13 @@ func errSubArity(full string) shard.Reply {
 	return shard.Error("ERR wrong number of arguments for '" + full + "' command")
 }
 
+// errUnknownSub quotes at most 128 bytes of the subcommand, up to a NUL, as
+// Redis's "%.128s" does.
 func errUnknownSub(sub []byte, container string) shard.Reply {
+	sub = cstr(sub)
+	if len(sub) > 128 {
+		sub = sub[:128]
+	}
 	return shard.Error("ERR unknown subcommand '" + string(sub) + "'. Try " + container + " HELP.")
 }
 

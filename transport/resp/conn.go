@@ -16,6 +16,7 @@ import (
 const (
 	readBufSize  = 16 << 10 // initial read buffer
 	keepBufSize  = 64 << 10 // a buffer grown past this is dropped when idle
+	maxKeepBuf   = 4 << 20  // a larger one is dropped as soon as it drains
 	writeBufSize = 16 << 10
 
 	// replyBudget is the session's reply budget (router.Session.SetReplyBudget):
@@ -109,9 +110,22 @@ func (c *conn) serve() {
 		c.nc.Close()
 		c.s.forget(c)
 	}()
+	waiting := time.Now() // since when the connection waits for input
+	armed := false        // a read deadline is set
 	for {
+		// The read deadline: the idle timeout, or sooner the moment to drop
+		// a grown buffer kept for the next large command (as loop.sweep).
+		var until time.Time
 		if t := c.s.idleTimeout(); t > 0 {
-			c.nc.SetReadDeadline(time.Now().Add(t))
+			until = waiting.Add(t)
+		}
+		kept := c.start == c.end && len(c.in) > keepBufSize
+		if drop := waiting.Add(time.Second); kept && (until.IsZero() || drop.Before(until)) {
+			until = drop
+		}
+		if !until.IsZero() || armed {
+			c.nc.SetReadDeadline(until)
+			armed = !until.IsZero()
 		}
 		n, err := c.nc.Read(c.in[c.end:])
 		if n > 0 {
@@ -120,8 +134,14 @@ func (c *conn) serve() {
 			if !c.process() {
 				return
 			}
+			waiting = time.Now()
 		}
 		if err != nil {
+			if t := c.s.idleTimeout(); kept && n == 0 && errors.Is(err, os.ErrDeadlineExceeded) &&
+				(t <= 0 || time.Since(waiting) < t) {
+				c.dropInBuf()
+				continue
+			}
 			return
 		}
 	}
@@ -233,8 +253,8 @@ func (c *conn) exec() bool {
 	for ; p.at < len(p.cmds); p.at++ {
 		args := p.cmds[p.at]
 		h := connCommand(args[0])
-		if h == nil && c.authed && !(c.readOnly && deniedReadOnly(args)) {
-			continue
+		if h == nil && (c.authed || routerRefuses(args)) && !(c.readOnly && deniedReadOnly(args)) {
+			continue // the router runs it, or answers that it is unknown or miscounted
 		}
 		if !c.startRun(p.at) {
 			return false
@@ -390,35 +410,51 @@ func (c *conn) resetOut() {
 
 // dropInBuf replaces a drained read buffer by a fresh small one.
 func (c *conn) dropInBuf() {
-	c.in, c.start, c.end = make([]byte, readBufSize), 0, 0
+	c.setInBuf(make([]byte, readBufSize))
+	c.start, c.end = 0, 0
+	c.infoOf().rbs.Store(readBufSize)
+}
+
+// setInBuf makes buf the read buffer. The parser and the router session
+// forget the arguments of the last pipeline, which point into the old one:
+// else they would keep it alive for as long as the connection idles.
+func (c *conn) setInBuf(buf []byte) {
+	c.in = buf
+	c.parser.release()
+	c.sess.Release()
 }
 
 // makeRoom prepares the read buffer for more input: it drops what was
-// parsed, and grows the buffer when a command needs more room than is left,
-// up to the query buffer limit.
+// parsed and, when the buffer is full of a command still arriving, grows
+// it. The buffer follows the bytes that came, not the length a header
+// announced: it doubles, and for an argument of declared length no further
+// than that argument needs; past the query buffer limit the connection
+// closes.
 func (c *conn) makeRoom(need int) bool {
 	if c.start == c.end {
-		// A grown buffer goes when what it held fitted a small one; an
-		// event loop keeps it through a run of large pipelines (re-growing
-		// it for each costs more than the pipeline) and drops it once the
-		// connection idles (loop.sweep).
-		if len(c.in) > keepBufSize && (c.lp == nil || c.end <= keepBufSize) {
+		// A grown buffer goes when what it held fitted a small one; one of
+		// up to maxKeepBuf stays through a run of large commands
+		// (re-growing it for each costs more than the command) until the
+		// connection idles for a second (serve, loop.sweep).
+		if len(c.in) > keepBufSize && (c.end <= keepBufSize || len(c.in) > maxKeepBuf) {
 			c.dropInBuf()
 		}
 		c.start, c.end = 0, 0
 	}
-	free := len(c.in) - c.end
-	if free > 0 && free >= need {
+	if len(c.in)-c.end >= max(need, 1) {
 		return true
 	}
 	if c.start > 0 { // move the partial command to the front
 		c.end = copy(c.in, c.in[c.start:c.end])
 		c.start = 0
-		if len(c.in)-c.end >= max(need, 1) {
-			return true
-		}
 	}
-	want := max(2*len(c.in), c.end+need)
+	if c.end < len(c.in) {
+		return true // read into the room left; only a full buffer grows
+	}
+	want := 2 * len(c.in)
+	if exact := c.end + need; c.parser.inArgument() && exact <= want+want/4 {
+		want = exact // what completes the argument, when that is about a doubling
+	}
 	if want > c.s.cfg.MaxQueryBuf {
 		if c.end+need > c.s.cfg.MaxQueryBuf {
 			c.s.cfg.Logger.Warn().Int64("client", c.id).Int("qbuf", c.end+need).
@@ -429,7 +465,7 @@ func (c *conn) makeRoom(need int) bool {
 	}
 	grown := make([]byte, want)
 	copy(grown, c.in[:c.end])
-	c.in = grown
+	c.setInBuf(grown)
 	if c.lp != nil && want > keepBufSize {
 		c.lp.bigBufs = true // the loop must wake to drop it when idle
 	}
@@ -445,8 +481,10 @@ func (c *conn) connCmd(h *connCmd, args [][]byte) {
 	case h == nil && c.authed || c.readOnly && h != nil && h.administers(args):
 		c.sess.FlagQueueError() // as Redis's ACL check aborts a MULTI
 		c.reply(noPerm(args[0]))
-	case h == nil || !c.authed && !h.noAuth:
+	case h == nil: // Redis checks the name and the count before AUTH
 		c.reply(errNoAuth)
+	case !c.authed && !h.noAuth:
+		c.reply(h.beforeAuth(args))
 	case !h.arityOK(len(args)):
 		c.sess.FlagQueueError()
 		c.reply(shard.Error("ERR wrong number of arguments for '" + h.name + "' command"))
@@ -526,6 +564,15 @@ func (c *conn) queueBig(b []byte) {
 func (c *conn) pendingOut() int { return c.outLen + len(c.out) - c.woff }
 
 var errNoAuth = shard.Error("NOAUTH Authentication required.")
+
+// routerRefuses reports whether the router answers args with an error
+// without running anything: an unknown command or a wrong argument count.
+// Redis 7 checks both before authentication, so a connection that has not
+// authenticated gets these errors rather than NOAUTH.
+func routerRefuses(args [][]byte) bool {
+	cmd := router.Lookup(args[0])
+	return cmd == nil || cmd.Arity >= 0 && len(args) != cmd.Arity || cmd.Arity < 0 && len(args) < -cmd.Arity
+}
 
 // deniedReadOnly reports whether a read-only connection may not run the
 // router command args (one that writes or administers).

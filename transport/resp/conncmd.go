@@ -44,6 +44,35 @@ func (h *connCmd) refuse(c *conn, args [][]byte) (shard.Reply, bool) {
 	return shard.Reply{}, false
 }
 
+// beforeAuth answers args, this command, on a connection that has not
+// authenticated and when the command needs AUTH. Redis 7's processCommand
+// checks that the command and its subcommand exist and that the argument
+// count fits before it checks authentication, so those errors come first;
+// anything else gets NOAUTH.
+func (h *connCmd) beforeAuth(args [][]byte) shard.Reply {
+	if !h.arityOK(len(args)) {
+		return errSubArity(h.name)
+	}
+	e := lookupEntry(args[0])
+	if len(args) < 2 || e == nil || len(e.subs) == 0 {
+		return errNoAuth
+	}
+	full := h.name + "|" + strings.ToLower(string(args[1]))
+	arity, known := 2, strings.HasSuffix(full, "|help") // every container has HELP
+	for _, sub := range e.subs {
+		if sub.name == full {
+			arity, known = sub.arity, true
+		}
+	}
+	switch {
+	case !known:
+		return errUnknownSub(args[1], strings.ToUpper(h.name))
+	case arity >= 0 && len(args) != arity || arity < 0 && len(args) < -arity:
+		return errSubArity(full)
+	}
+	return errNoAuth
+}
+
 func (h *connCmd) arityOK(n int) bool {
 	if h.arity >= 0 {
 		return n == h.arity
@@ -176,7 +205,7 @@ func cmdHello(c *conn, args [][]byte) {
 		}
 	}
 	if !c.authed {
-		c.reply(shard.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"))
+		c.reply(shard.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"))
 		return
 	}
 	if setName {

@@ -242,7 +242,6 @@ func (l *loop) sweep() {
 			continue
 		case idle > time.Second && c.start == c.end && len(c.in) > keepBufSize:
 			c.dropInBuf()
-			c.infoOf().rbs.Store(readBufSize)
 		}
 		l.bigBufs = l.bigBufs || len(c.in) > keepBufSize
 		l.overSoft = l.overSoft || !c.softSince.IsZero()

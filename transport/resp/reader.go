@@ -156,6 +156,19 @@ func isReset(c [][]byte) bool {
 	return true
 }
 
+// inArgument reports whether the last Parse stopped inside the data of an
+// argument whose length was declared: its need is then exactly what
+// completes that argument, not a lower bound.
+func (p *Parser) inArgument() bool { return p.state == stArgs && p.bulk >= 0 }
+
+// release forgets the arguments of the last Parse, which alias the buffer it
+// parsed (down to the unused capacity that later calls reuse), so that the
+// buffer can be freed. The commands of the last Parse are invalid after it.
+func (p *Parser) release() {
+	clear(p.args[:cap(p.args)])
+	clear(p.cmds[:cap(p.cmds)])
+}
+
 // reset forgets the command in progress.
 func (p *Parser) reset() {
 	p.state = stIdle
@@ -196,7 +209,7 @@ func (p *Parser) inline(buf []byte, start int) (end, need int, err *ProtocolErro
 // applies all the rules.
 func (p *Parser) fast(buf []byte, start int) (end int, reset bool) {
 	lim := &p.lim
-	n, pos := fastNum(buf, start, lim.MaxInlineLen)
+	n, pos := fastNum(buf, start)
 	if pos < 0 || n == 0 || int64(n) > lim.MaxMultibulkLen || lim.Unauthenticated && n > UnauthMaxMultibulkLen {
 		return -1, false
 	}
@@ -216,8 +229,7 @@ func (p *Parser) fast(buf []byte, start int) (end int, reset bool) {
 			l = l*10 + int(d)
 		}
 		digits := i - pos - 1
-		if digits == 0 || digits > 18 || i+1 >= len(buf) || buf[i] != '\r' || i-pos > lim.MaxInlineLen ||
-			digits > 1 && buf[pos+1] == '0' {
+		if digits == 0 || digits > 18 || i+1 >= len(buf) || buf[i] != '\r' || digits > 1 && buf[pos+1] == '0' {
 			return -1, false
 		}
 		data := i + 2
@@ -239,9 +251,9 @@ func (p *Parser) fast(buf []byte, start int) (end int, reset bool) {
 
 // fastNum reads the plain number of the header line at buf[start] (after
 // its '*' or '$'): 1 to 18 digits without a leading zero (or just 0), then
-// '\r' and one more byte, the line no longer than limit. It returns the
-// number and the offset after the line, or -1 for anything else.
-func fastNum(buf []byte, start, limit int) (n, next int) {
+// '\r' and one more byte. It returns the number and the offset after the
+// line, or -1 for anything else.
+func fastNum(buf []byte, start int) (n, next int) {
 	i := start + 1
 	for ; i < len(buf); i++ {
 		d := buf[i] - '0'
@@ -251,8 +263,7 @@ func fastNum(buf []byte, start, limit int) (n, next int) {
 		n = n*10 + int(d)
 	}
 	digits := i - start - 1
-	if digits == 0 || digits > 18 || i+1 >= len(buf) || buf[i] != '\r' || i-start > limit ||
-		digits > 1 && buf[start+1] == '0' {
+	if digits == 0 || digits > 18 || i+1 >= len(buf) || buf[i] != '\r' || digits > 1 && buf[start+1] == '0' {
 		return 0, -1
 	}
 	return n, i + 2
@@ -327,15 +338,15 @@ func (p *Parser) multibulk(buf []byte, start int) (end, need int, err *ProtocolE
 // that starts at buf[start]: the first delim, as C's strchr finds it, so a
 // NUL byte before it hides it. It returns delim's index, or need > 0 when
 // the line has not ended yet (for '\r', the byte after it must have arrived
-// too), or tooBig when the line is longer than the inline limit.
+// too), or tooBig when it has not and the buffer holds more than the inline
+// limit from the line's start. As in Redis, a line whose end is in the
+// buffer is never too big, however long: the limit bounds what a line that
+// has not ended makes the server hold.
 func (p *Parser) line(buf []byte, start, from int, delim byte, tooBig *ProtocolError) (eol, need int, err *ProtocolError) {
 	limit := p.lim.MaxInlineLen
 	for i := max(from, start+p.scan); !p.nul && i < len(buf); i++ {
 		switch buf[i] {
 		case delim:
-			if i-from > limit {
-				return 0, 0, tooBig
-			}
 			if delim == '\r' && i+1 == len(buf) {
 				p.scan = i - start
 				return 0, 1, nil

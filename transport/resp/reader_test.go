@@ -167,15 +167,15 @@ func TestParseTable(t *testing.T) {
 		{name: "NUL in data is data", in: mb("PI\x00G"), want: cmds(cmd("PI\x00G"))},
 
 		{name: "small: longest inline", lim: small, in: strings.Repeat("a", 15) + "\r\n", want: cmds(cmd(strings.Repeat("a", 15)))},
-		{name: "small: inline too long", lim: small, in: strings.Repeat("a", 16) + "\r\n", err: "too big inline request"},
+		{name: "small: ended inline over limit", lim: small, in: strings.Repeat("a", 40) + "\r\n", want: cmds(cmd(strings.Repeat("a", 40)))},
 		{name: "small: unended inline at limit waits", lim: small, in: strings.Repeat("a", 16), rest: -1},
 		{name: "small: unended inline over limit", lim: small, in: strings.Repeat("a", 17), err: "too big inline request"},
 		{name: "small: NUL line over limit", lim: small, in: "a\x00" + strings.Repeat("\r\n", 8), err: "too big inline request"},
-		{name: "small: count line too long", lim: small, in: "*" + strings.Repeat("1", 16) + "\r\n", err: "too big mbulk count string"},
+		{name: "small: ended count line over limit", lim: small, in: "*" + strings.Repeat("1", 16) + "\r\n", err: "invalid multibulk length"},
 		{name: "small: count line at limit", lim: small, in: "*" + strings.Repeat("1", 15) + "\r\n", err: "invalid multibulk length"},
 		{name: "small: unended count line over limit", lim: small, in: "*" + strings.Repeat("1", 16), err: "too big mbulk count string"},
 		{name: "small: NUL count line over limit", lim: small, in: "*1\x00\r\n$4\r\nPING\r\n\r\n", err: "too big mbulk count string"},
-		{name: "small: length line too long", lim: small, in: "*1\r\n$" + strings.Repeat("1", 16) + "\r\n", err: "too big bulk count string"},
+		{name: "small: ended length line over limit", lim: small, in: "*1\r\n$" + strings.Repeat("1", 16) + "\r\n", err: "invalid bulk length"},
 		{name: "small: unended length line over limit", lim: small, in: "*1\r\n$" + strings.Repeat("1", 16), err: "too big bulk count string"},
 		{name: "small: count at limit", lim: small, in: "*20\r\n", rest: -1},
 		{name: "small: count over limit", lim: small, in: "*21\r\n", err: "invalid multibulk length"},
@@ -218,6 +218,34 @@ func TestParseTable(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// As in Redis, a line over the inline limit is refused only when the
+// buffer holds more than the limit of it and not its end: the same bytes
+// parse or fail depending on how they arrive.
+func TestParseLongLineDependsOnArrival(t *testing.T) {
+	for _, c := range []struct {
+		line, err string
+		want      [][]string
+	}{
+		{line: strings.Repeat("a", 40) + "\r\n", err: "too big inline request", want: cmds(cmd(strings.Repeat("a", 40)))},
+		{line: "*" + strings.Repeat("1", 40) + "\r\n", err: "too big mbulk count string"},
+		{line: "*1\r\n$" + strings.Repeat("1", 40) + "\r\n", err: "too big bulk count string"},
+	} {
+		in := []byte(c.line)
+		whole := feed(t, NewParser(small), nil, in)
+		split := feed(t, NewParser(small), nil, in[:10], in[10:])
+		if c.want != nil && (whole.err != "" || !reflect.DeepEqual(whole.cmds, c.want) || !reflect.DeepEqual(split, whole)) {
+			t.Errorf("%q whole: %+v, split at 10: %+v; want %q", in, whole, split, c.want)
+		}
+		if c.want == nil && (whole.err == "" || strings.Contains(whole.err, "too big") || whole.err != split.err) {
+			t.Errorf("%q whole: %+v, split at 10: %+v; want an error other than too big", in, whole, split)
+		}
+		late := feed(t, NewParser(small), nil, in[:30], in[30:])
+		if late.err != "ERR Protocol error: "+c.err || late.cmds != nil {
+			t.Errorf("%q split at 30: %+v, want %q", in, late, c.err)
+		}
 	}
 }
 

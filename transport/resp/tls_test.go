@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,7 +52,7 @@ func TestTLS(t *testing.T) {
 		c.RequirePass = "pw"
 	})
 	ctx := context.Background()
-	c := redis.NewClient(&redis.Options{Addr: addr, Password: "pw", Protocol: 3,
+	c := redis.NewClient(&redis.Options{Addr: addr, Password: "pw", Protocol: 3, PoolSize: 1,
 		TLSConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}})
 	defer c.Close()
 	if err := c.Set(ctx, "k", "over tls", 0).Err(); err != nil {
@@ -59,6 +60,17 @@ func TestTLS(t *testing.T) {
 	}
 	if v, err := c.Get(ctx, "k").Result(); err != nil || v != "over tls" {
 		t.Fatalf("get: %q %v", v, err)
+	}
+	// A large value grows the read buffer, which the connection keeps for
+	// a second and then drops on a read deadline: the TLS connection must
+	// go on working after that.
+	big := strings.Repeat("b", 1<<20)
+	if err := c.Set(ctx, "big", big, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if v, err := c.Get(ctx, "big").Result(); err != nil || v != big {
+		t.Fatalf("get big after idling: %d bytes, %v", len(v), err)
 	}
 	// A plain-text client gets no service on the TLS port.
 	if got := raw(t, addr, "PING\r\n"); got == "+PONG\r\n" {
