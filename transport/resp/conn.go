@@ -58,6 +58,15 @@ type conn struct {
 	woff    int
 	lastIO  time.Time // the last read, for the idle timeout
 	pend    pipeline  // a pipeline started on sess, not finished yet
+	busy    bool      // a goroutine runs pend off the loop (see loop.offload)
+	cancel  context.CancelFunc
+
+	// slowTx is set while the connection's pipelines hold a slow command
+	// (router.Slow, DEBUG) or an open MULTI that queued one: they run off
+	// the event loop, under ctx, which shutdown (and, on a loop, CLIENT
+	// KILL) cancels. ctx is nil otherwise.
+	slowTx bool
+	ctx    context.Context
 
 	capturing bool        // reply() stores into captured (see queue)
 	captured  shard.Reply // the reply of a queued connection command
@@ -119,8 +128,13 @@ func (c *conn) process() bool {
 		cmds, used, need, perr := c.parser.Parse(c.in[c.start:c.end])
 		if len(cmds) > 0 {
 			c.lastCmd = time.Now()
+			if c.slow(cmds) {
+				c.ctx = c.s.ctx // Close cancels a sleep or an IMPORT under way
+			}
 			c.handle(cmds)
 			c.publish(cmds[len(cmds)-1])
+			c.ctx = nil
+			c.slowTx = c.slowTx && c.sess.InMulti()
 		}
 		more, ok := c.advance(used, need, perr)
 		if !more {
@@ -129,23 +143,47 @@ func (c *conn) process() bool {
 	}
 }
 
+// slow reports whether cmds must run off an event loop: they hold a
+// command marked slow (DUMP, IMPORT, DEBUG), or an EXEC may run one that
+// an open MULTI queued.
+func (c *conn) slow(cmds [][][]byte) bool {
+	for _, args := range cmds {
+		if c.slowTx {
+			return true
+		}
+		if router.Slow(args[0]) {
+			c.slowTx = true
+		} else if h := connCommand(args[0]); h != nil && h.slow {
+			c.slowTx = true
+		}
+	}
+	return c.slowTx
+}
+
 // pipeline is a parsed pipeline the event loop started on the session:
 // the commands and what Parse said about the input.
 type pipeline struct {
 	cmds       [][][]byte
 	used, need int
+	perr       error
 }
 
 // startPipeline is process for an event loop. When the input holds only
 // commands for the router it starts them on the session without waiting
 // and reports started; the loop calls finishPipeline after starting the
-// other ready connections' pipelines. Anything else runs here and now, as
-// process runs it. ok is false when the connection must close.
+// other ready connections' pipelines. Commands that may take long (see
+// slow) go to a goroutine of their own (loop.offload), and c is not read
+// until they are done. Anything else runs here and now, as process runs
+// it. ok is false when the connection must close.
 func (c *conn) startPipeline(now time.Time) (started, ok bool) {
 	for {
 		cmds, used, need, perr := c.parser.Parse(c.in[c.start:c.end])
 		if len(cmds) > 0 {
 			c.lastCmd = now
+			if c.slow(cmds) {
+				c.pend = pipeline{cmds: cmds, used: used, need: need, perr: perr}
+				return false, c.lp.offload(c)
+			}
 		}
 		if perr == nil && len(cmds) > 0 && c.plain(cmds) {
 			c.s.stats.commands.Add(int64(len(cmds)))
@@ -175,7 +213,33 @@ func (c *conn) finishPipeline() bool {
 	c.publish(p.cmds[len(p.cmds)-1])
 	more, ok := c.advance(p.used, p.need, nil)
 	if more {
+		return c.next()
+	}
+	return ok
+}
+
+// resume completes a pipeline that ran off the event loop (loop.offload):
+// it writes the replies and serves the input behind it.
+func (c *conn) resume() bool {
+	p := c.pend
+	c.pend = pipeline{}
+	c.slowTx = c.slowTx && c.sess.InMulti()
+	more, ok := c.advance(p.used, p.need, p.perr)
+	if more {
+		return c.next()
+	}
+	return ok
+}
+
+// next serves the input left after a pipeline, as process does, but on an
+// event loop by its rules (slow commands off the loop).
+func (c *conn) next() bool {
+	if c.lp == nil {
 		return c.process()
+	}
+	started, ok := c.startPipeline(time.Now())
+	if started {
+		return c.finishPipeline()
 	}
 	return ok
 }
@@ -352,7 +416,11 @@ func (c *conn) run(cmds [][][]byte) {
 	if len(cmds) == 0 {
 		return
 	}
-	for _, r := range c.sess.Exec(context.Background(), cmds) {
+	ctx := context.Background()
+	if c.ctx != nil {
+		ctx = c.ctx
+	}
+	for _, r := range c.sess.Exec(ctx, cmds) {
 		c.reply(r)
 	}
 }

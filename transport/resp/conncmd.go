@@ -17,6 +17,7 @@ type connCmd struct {
 	arity   int  // Redis convention: n exactly, -n at least n
 	noAuth  bool // allowed before AUTH (AUTH, HELLO, QUIT, RESET)
 	inMulti bool // runs at once inside MULTI (QUIT, RESET); the others are queued
+	slow    bool // may take long (DEBUG SLEEP): runs off the event loop
 	fn      func(c *conn, args [][]byte)
 	// check, when set, validates the arguments when the command is queued
 	// inside MULTI (a failure aborts the transaction, as in Redis).
@@ -60,7 +61,7 @@ func init() {
 		{name: "cluster", arity: -2, fn: cmdNoCluster},
 		{name: "readonly", arity: 1, fn: cmdNoCluster},
 		{name: "readwrite", arity: 1, fn: cmdNoCluster},
-		{name: "debug", arity: -2, fn: cmdDebug},
+		{name: "debug", arity: -2, slow: true, fn: cmdDebug},
 		{name: "command", arity: -1, fn: cmdCommand},
 		{name: "config", arity: -2, fn: cmdConfig},
 		{name: "info", arity: -1, fn: cmdInfo},
@@ -237,7 +238,10 @@ func cmdSelect(c *conn, args [][]byte) {
 func cmdNoCluster(c *conn, args [][]byte) { c.reply(errNoCluster) }
 
 // cmdDebug supports DEBUG SLEEP (tests and tooling use it); other DEBUG
-// subcommands are refused.
+// subcommands are refused. The sleep holds up only its own connection (it
+// runs off the event loop, see conn.slow) and ends early, with an error,
+// when the connection is killed or the server closes: unlike Redis's, it
+// never makes shutdown wait.
 func cmdDebug(c *conn, args [][]byte) {
 	if eq(args[1], "sleep") && len(args) == 3 {
 		secs, err := strconv.ParseFloat(string(args[2]), 64)
@@ -245,8 +249,18 @@ func cmdDebug(c *conn, args [][]byte) {
 			c.reply(shard.Error("ERR value is not a valid float"))
 			return
 		}
-		time.Sleep(time.Duration(secs * float64(time.Second)))
-		c.reply(shard.OK())
+		done := c.s.ctx.Done()
+		if c.ctx != nil {
+			done = c.ctx.Done()
+		}
+		t := time.NewTimer(time.Duration(secs * float64(time.Second)))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			c.reply(shard.OK())
+		case <-done:
+			c.reply(shard.Error("ERR DEBUG SLEEP interrupted: the connection is closing"))
+		}
 		return
 	}
 	c.reply(shard.Error("ERR DEBUG " + strings.ToUpper(string(args[1])) + " is not supported by memshard"))
