@@ -16,6 +16,11 @@ const (
 	FlagAdmin                      // administrative or dangerous (FLUSHALL, DUMP, IMPORT)
 	FlagNoMulti                    // connection-state command: not queued inside MULTI
 	FlagFast                       // O(1) or O(log n)
+	// FlagSlow marks a command that may take long for reasons other than
+	// the shards — files, sleeps (DUMP, IMPORT): transports run it off
+	// their event loops, and it is refused inside MULTI, where it would hold
+	// every shard for its whole run.
+	FlagSlow
 )
 
 // kind is how the router executes a command.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/memshard/memshard/shard"
 )
@@ -148,7 +149,48 @@ func writeCSV(x *leased, f io.Writer) error {
 	return bw.Flush()
 }
 
+// importBatch is how many rows IMPORT reads before it applies them: one
+// MSET per shard, so a shard spends a few tens of microseconds on each
+// chunk and other clients' commands run between chunks.
 const importBatch = 256
+
+// openRegular opens name in the dump directory for reading and refuses
+// anything but a regular file. The open itself is non-blocking, so a named
+// pipe cannot stall it waiting for a writer (nor a device do whatever its
+// open does), and the type checked is that of the file opened (fstat), not
+// of whatever the name pointed to a moment earlier: there is no window
+// between a check and the open for the name to be swapped.
+func (d *dumper) openRegular(name string) (*os.File, error) {
+	f, err := d.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file (%s)", name, fileKind(fi.Mode()))
+	}
+	return f, nil
+}
+
+// fileKind names the type of a file that is not a regular one.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "mode " + m.Type().String()
+}
 
 // importCompound reads a CSV written by DUMP (header key,value) and sets every
 // pair, replying with the number of keys imported. A malformed file is
@@ -158,9 +200,9 @@ func importCompound(x *leased, args [][]byte) shard.Reply {
 	if !ok {
 		return rep
 	}
-	f, err := d.root.Open(name)
+	f, err := d.openRegular(name)
 	if err != nil {
-		return shard.Error("ERR " + err.Error())
+		return shard.Error("ERR IMPORT: " + err.Error())
 	}
 	defer f.Close()
 	r := csv.NewReader(bufio.NewReader(f))

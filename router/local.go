@@ -13,6 +13,7 @@ var (
 	errEmptyCommand   = shard.Error("ERR empty command")
 	errNestedMulti    = shard.Error("ERR MULTI calls can not be nested")
 	errWatchInMulti   = shard.Error("ERR WATCH inside MULTI is not allowed")
+	errSlowInMulti    = shard.Error("ERR Command not allowed inside a transaction")
 	errExecNoMulti    = shard.Error("ERR EXEC without MULTI")
 	errDiscardNoMulti = shard.Error("ERR DISCARD without MULTI")
 	errExecAbort      = shard.Error("EXECABORT Transaction discarded because of previous errors.")

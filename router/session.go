@@ -410,6 +410,13 @@ func (s *Session) prepare(args [][]byte, out *shard.Reply) *Command {
 		*out = arityError(c.Name)
 		return nil
 	}
+	if s.multi && c.Flags&FlagSlow != 0 {
+		// Redis's answer to a no-multi command: EXEC would hold every
+		// shard for the whole of it.
+		s.multiErr = true
+		*out = errSlowInMulti
+		return nil
+	}
 	if s.multi && c.Flags&FlagNoMulti == 0 {
 		s.queued = append(s.queued, CopyArgs(args))
 		s.queuedLocal = append(s.queuedLocal, nil)

@@ -100,8 +100,10 @@ func addServerCommands() {
 	compound("renamenx", 3, w|f, 1, 2, 1, shard.RenameNX, renamenxCompound)
 	compound("copy", -3, w, 1, 2, 1, shard.Copy, copyCompound)
 	compound("scan", -2, ro|FlagFanOut, 0, 0, 0, nil, scanCompound).check = checkScan
-	compound("dump", 2, ro|FlagAdmin|FlagFanOut, 0, 0, 0, nil, dumpCompound)
-	compound("import", 2, w|FlagAdmin|FlagFanOut, 0, 0, 0, nil, importCompound)
+	// DUMP and IMPORT read and write files for as long as the data takes:
+	// FlagSlow sends them off the transports' event loops.
+	compound("dump", 2, ro|FlagAdmin|FlagFanOut|FlagSlow, 0, 0, 0, nil, dumpCompound)
+	compound("import", 2, w|FlagAdmin|FlagFanOut|FlagSlow, 0, 0, 0, nil, importCompound)
 
 	local := func(name string, arity int, flags Flags, fn func(s *Session, args [][]byte) shard.Reply) {
 		add(&Command{Name: name, Arity: arity, Flags: flags, kind: kindLocal, local: fn})
@@ -123,6 +125,9 @@ func addServerCommands() {
 
 func add(c *Command) {
 	table[c.Name] = c
+	if c.Flags&FlagSlow != 0 {
+		slowFirst[len(c.Name)] |= 1 << (c.Name[0] - 'a')
+	}
 	c.id = uint16(nameID(c.Name))
 	h := nameHash([]byte(c.Name))
 	for i := h; ; i = (i + 1) & (len(fastTable) - 1) {
@@ -161,6 +166,21 @@ func lookup(name []byte) *Command {
 			return c
 		}
 	}
+}
+
+// slowFirst[n] has bit c-'a' set when a FlagSlow command of n letters
+// starts with c, so Slow rules nearly every name out without a lookup.
+var slowFirst [25]uint32
+
+// Slow reports whether name (any case) is a command marked FlagSlow: one a
+// transport must not run on an event loop. It costs a table lookup only
+// for names of a slow command's length and first letter.
+func Slow(name []byte) bool {
+	if len(name) == 0 || len(name) >= len(slowFirst) || slowFirst[len(name)]&(1<<(((name[0]|0x20)-'a')&31)) == 0 {
+		return false
+	}
+	c := lookup(name)
+	return c != nil && c.Flags&FlagSlow != 0
 }
 
 // Lookup returns the table entry of a command name (any case), or nil. The

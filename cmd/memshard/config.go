@@ -120,6 +120,9 @@ func (c *Config) Source(name string) string {
 // Validate checks the rules that involve more than one option. Single
 // values are already checked as they are set.
 func (c *Config) Validate() error {
+	if err := c.checkBounds(); err != nil {
+		return err
+	}
 	if c.Dir == "" {
 		return errors.New("dir must not be empty")
 	}

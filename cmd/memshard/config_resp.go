@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"math"
 	"net"
 	"slices"
 	"strconv"
@@ -74,8 +75,8 @@ var respOptions = []option{
 	{"maxclients", "n", "10000", "most concurrent RESP connections", setCount(func(c *Config) *int { return &c.MaxClients }, 1)},
 	{"timeout", "seconds", "0", "close RESP connections idle this long; 0 never", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return errors.New("must be a whole number of seconds >= 0")
+		if err != nil || n < 0 || n > math.MaxInt32 {
+			return errors.New("must be a whole number of seconds from 0 to 2147483647")
 		}
 		c.Timeout = time.Duration(n) * time.Second
 		return nil

@@ -522,3 +522,67 @@ func TestHTTPOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestNumericBounds: every numeric option has an upper bound, refused with
+// an error naming the option as it was given (flag, environment variable
+// or config file key); the bound itself is accepted.
+func TestNumericBounds(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  []string
+		want string
+	}{
+		{[]string{"--procs", "100000"}, nil, "--procs 100000: must be at most 1024"},
+		{[]string{"--shards", "4097"}, nil, "--shards 4097: must be at most 4096"},
+		{nil, []string{"MEMSHARD_SHARDS=1000000"}, "MEMSHARD_SHARDS 1000000: must be at most 4096"},
+		{[]string{"--resp-event-loops", "1025"}, nil, `--resp-event-loops "1025": must be a whole number from -1 to 1024`},
+		{[]string{"--http-event-loops", "99999"}, nil, `--http-event-loops "99999": must be a whole number from -1 to 1024`},
+		{[]string{"--maxclients", "1000001"}, nil, "--maxclients 1000001: must be at most 1000000"},
+		{[]string{"--http-max-conns", "5000000"}, nil, "--http-max-conns 5000000: must be at most 1000000"},
+		{[]string{"--proto-max-bulk-len", "5gb"}, nil, "--proto-max-bulk-len 5gb: must be at most 4gb"},
+		{[]string{"--proto-max-multibulk-len", "2147483648"}, nil, "--proto-max-multibulk-len 2147483648: must be at most 2147483647"},
+		{[]string{"--proto-inline-max-size", "1gb"}, nil, "--proto-inline-max-size 1gb: must be at most 512mb"},
+		{[]string{"--client-query-buffer-limit", "4294967297"}, nil, "--client-query-buffer-limit 4294967297: must be at most 4gb"},
+		{[]string{"--timeout", "2147483648"}, nil, `--timeout "2147483648": must be a whole number of seconds from 0 to 2147483647`},
+		{[]string{"--timeout", "99999999999999"}, nil, "must be a whole number of seconds from 0 to 2147483647"},
+		{[]string{"--http-read-timeout", "25h"}, nil, "--http-read-timeout 25h0m0s: must be at most 24h0m0s"},
+		{[]string{"--http-idle-timeout", "2000h"}, nil, "--http-idle-timeout 2000h0m0s: must be at most 168h0m0s"},
+		{[]string{"--http-max-body", "3gb"}, nil, "http-max-body must be at most 2gb"},
+		{[]string{"--ws-max-message", "3gb"}, nil, "ws-max-message must be at most 2gb"},
+		{[]string{"--tls-port", "65536"}, nil, `--tls-port "65536": must be a port number`},
+	}
+	for _, tc := range cases {
+		if got := loadErr(t, tc.args, tc.env); !strings.Contains(got, tc.want) {
+			t.Errorf("%q %q: error %q, want %q", tc.args, tc.env, got, tc.want)
+		}
+	}
+	path := writeConfig(t, "procs 5000\n")
+	if got, want := loadErr(t, []string{"--config", path}, nil), path+": procs 5000: must be at most 1024"; got != want {
+		t.Errorf("config file: error %q, want %q", got, want)
+	}
+
+	// Every bound is accepted.
+	cfg := mustLoad(t, []string{"--procs", "1024", "--shards", "4096", "--maxclients", "1000000",
+		"--http-max-conns", "1000000", "--proto-max-bulk-len", "4gb", "--proto-max-multibulk-len", "2147483647",
+		"--proto-inline-max-size", "512mb", "--client-query-buffer-limit", "4gb", "--timeout", "2147483647",
+		"--http-read-timeout", "24h", "--http-idle-timeout", "168h", "--resp-event-loops", "1024", "--http-event-loops", "1024"}, nil)
+	if cfg.Procs != 1024 || cfg.Shards != 4096 || cfg.Timeout != 2147483647*time.Second || cfg.ProtoMaxBulkLen != 4<<30 {
+		t.Fatalf("bounds not kept: %+v", cfg)
+	}
+	// And every numeric option has one: the options table names them.
+	numeric := map[string]bool{}
+	for _, b := range bounds {
+		numeric[b.name] = true
+	}
+	for _, name := range []string{"resp-event-loops", "http-event-loops", "tls-port", "timeout", "http-max-body", "ws-max-message", "http-max-response"} {
+		numeric[name] = true // bounded by their setters or validateHTTP (above)
+	}
+	for _, o := range options {
+		switch o.arg {
+		case "n", "bytes", "seconds", "duration", "port":
+			if !numeric[o.name] && o.name != "maxmemory" {
+				t.Errorf("numeric option --%s has no upper bound", o.name)
+			}
+		}
+	}
+}

@@ -37,10 +37,14 @@ func TestRunHelpVersionAndBadConfig(t *testing.T) {
 		t.Errorf("bad config wrote to stdout: %q", stdout.String())
 	}
 
-	// Limits the engine owns are checked before anything starts, too.
-	stderr.Reset()
-	if code := run([]string{"--shards", "100000"}, nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "Shards") {
-		t.Errorf("shards over the engine's limit: exit %d, stderr %q; want 2", code, stderr.String())
+	// Upper bounds are checked before anything starts, too: --procs 100000
+	// used to hang start-up with no log line.
+	for _, args := range [][]string{{"--shards", "100000"}, {"--procs", "100000"}} {
+		stderr.Reset()
+		want := "memshard: " + args[0] + " 100000: must be at most "
+		if code := run(args, nil, &stdout, &stderr); code != 2 || !strings.HasPrefix(stderr.String(), want) {
+			t.Errorf("%q: exit %d, stderr %q; want 2, %q...", args, code, stderr.String(), want)
+		}
 	}
 }
 

@@ -257,7 +257,10 @@ func (s *Server) fastPerm(auth []byte) (p perm, ok bool) {
 }
 
 // fastCommands decodes a fast-path request's body with d and checks its
-// commands against p; ok is false when fasthttp must answer it.
+// commands against p; ok is false when fasthttp must answer it — also when
+// a command may take long (router.Slow: DUMP, IMPORT), which must not hold
+// up the loop's other connections; fasthttp runs it on the connection's own
+// goroutine.
 func fastCommands(d *decoder, route fastRoute, body []byte, p perm) (cmds [][][]byte, ok bool) {
 	switch route {
 	case routeRoot:
@@ -279,7 +282,7 @@ func fastCommands(d *decoder, route fastRoute, body []byte, p perm) (cmds [][][]
 	}
 	inTxn := route == routeMultiExec
 	for _, args := range cmds {
-		if st, _ := check(p, args, inTxn); st != 0 {
+		if st, _ := check(p, args, inTxn); st != 0 || router.Slow(args[0]) {
 			return nil, false
 		}
 	}

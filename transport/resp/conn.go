@@ -68,6 +68,15 @@ type conn struct {
 	lastIO  time.Time // the last read, for the idle timeout
 	pend    pipeline  // a pipeline started on sess, not finished yet
 
+	// busy is set while a goroutine runs one slow command of pend off the
+	// event loop (see loop.offload), under ctx, which CLIENT KILL and
+	// shutdown cancel; ctx is nil otherwise. slowTx is set while an open
+	// MULTI queued a slow command: its EXEC is slow too.
+	busy   bool
+	slowTx bool
+	ctx    context.Context
+	cancel context.CancelFunc
+
 	capturing bool        // reply() stores into captured (see queue)
 	captured  shard.Reply // the reply of a queued connection command
 	replyErr  bool        // the last reply was an error (command statistics)
@@ -250,11 +259,13 @@ func (c *conn) exec() bool {
 	if p.run != nil && !c.finishRun() {
 		return false
 	}
-	for ; p.at < len(p.cmds); p.at++ {
+	for p.at < len(p.cmds) {
 		args := p.cmds[p.at]
 		h := connCommand(args[0])
-		if h == nil && (c.authed || routerRefuses(args)) && !(c.readOnly && deniedReadOnly(args)) {
-			continue // the router runs it, or answers that it is unknown or miscounted
+		slow := c.slowCmd(h, args)
+		if !slow && c.routed(h, args) {
+			p.at++
+			continue
 		}
 		if !c.startRun(p.at) {
 			return false
@@ -262,14 +273,75 @@ func (c *conn) exec() bool {
 		if c.closeAfter {
 			return true
 		}
-		p.from = p.at + 1
-		c.connCmd(h, args)
+		if slow {
+			if c.lp != nil && !c.busy {
+				if !c.lp.offload(c) { // the server is closing
+					c.giveUp()
+					return true
+				}
+				return false
+			}
+			if !c.runSlow(h, args) || c.busy {
+				return false // back to the loop, which runs the rest
+			}
+		} else {
+			p.at++
+			p.from = p.at
+			c.connCmd(h, args)
+		}
 		if c.closeAfter {
 			p.at = len(p.cmds)
 			return true
 		}
 	}
 	return c.startRun(len(p.cmds))
+}
+
+// routed reports whether the session runs args as it is: it is not a
+// connection command, and this connection may run it (or the router
+// answers that it is unknown or miscounted, as Redis does before AUTH).
+func (c *conn) routed(h *connCmd, args [][]byte) bool {
+	return h == nil && (c.authed || routerRefuses(args)) && !(c.readOnly && deniedReadOnly(args))
+}
+
+// slowCmd reports whether args may take long: a router command marked slow
+// (DUMP, IMPORT), DEBUG, or an EXEC whose MULTI queued DEBUG. An event loop
+// runs such a command on a goroutine of its own (loop.offload), so that it
+// holds up only its own connection.
+func (c *conn) slowCmd(h *connCmd, args [][]byte) bool {
+	if h != nil {
+		return h.slow
+	}
+	return router.Slow(args[0]) || c.slowTx && eq(args[0], "exec")
+}
+
+// runSlow runs the slow command at p.at by itself, under the connection's
+// context (the server's when it has none), so that shutdown or CLIENT KILL
+// cuts it short. false: its run paused (its replies wait to be written).
+func (c *conn) runSlow(h *connCmd, args [][]byte) bool {
+	p := &c.pend
+	if c.ctx == nil {
+		c.ctx = c.s.ctx
+		defer func() { c.ctx = nil }()
+	}
+	p.at++
+	ok := true
+	if c.routed(h, args) {
+		ok = c.startRun(p.at)
+	} else {
+		p.from = p.at
+		c.connCmd(h, args)
+	}
+	c.slowTx = c.slowTx && c.sess.InMulti()
+	return ok
+}
+
+// runCtx is the context the session's commands run under.
+func (c *conn) runCtx() context.Context {
+	if c.ctx != nil {
+		return c.ctx
+	}
+	return context.Background()
 }
 
 // startRun runs the router commands from p.from up to cmds[to].
@@ -290,7 +362,7 @@ func (c *conn) startRun(to int) bool {
 func (c *conn) finishRun() bool {
 	p := &c.pend
 	for {
-		reps, done := c.sess.FinishPart(context.Background(), p.run)
+		reps, done := c.sess.FinishPart(c.runCtx(), p.run)
 		for _, r := range reps {
 			c.reply(r)
 		}
@@ -300,6 +372,9 @@ func (c *conn) finishRun() bool {
 		}
 		if c.pendingOut() < flushPartSize {
 			continue
+		}
+		if c.busy {
+			return false // off the loop: the loop writes them
 		}
 		if !c.flush() {
 			c.giveUp()
@@ -324,11 +399,11 @@ func (c *conn) giveUp() {
 // plain reports whether every command of cmds goes to the router as it is:
 // no connection command, nothing this connection must refuse.
 func (c *conn) plain(cmds [][][]byte) bool {
-	if !c.authed || c.readOnly || c.capturing {
+	if !c.authed || c.readOnly || c.capturing || c.slowTx {
 		return false
 	}
 	for _, args := range cmds {
-		if connCommand(args[0]) != nil {
+		if connCommand(args[0]) != nil || router.Slow(args[0]) {
 			return false
 		}
 	}
@@ -510,6 +585,7 @@ func (c *conn) queue(h *connCmd, args [][]byte) {
 		c.reply(rep)
 		return
 	}
+	c.slowTx = c.slowTx || h.slow && c.sess.InMulti()
 	c.reply(c.sess.QueueLocal(args, func(a [][]byte) shard.Reply {
 		c.capturing, c.captured = true, shard.Reply{}
 		h.fn(c, a)

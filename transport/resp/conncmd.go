@@ -18,6 +18,7 @@ type connCmd struct {
 	arity   int  // Redis convention: n exactly, -n at least n
 	noAuth  bool // allowed before AUTH (AUTH, HELLO, QUIT, RESET)
 	inMulti bool // runs at once inside MULTI (QUIT, RESET); the others are queued
+	slow    bool // may take long (DEBUG SLEEP): runs off the event loop
 	fn      func(c *conn, args [][]byte)
 	// check, when set, validates the arguments when the command is queued
 	// inside MULTI (a failure aborts the transaction, as in Redis).
@@ -94,7 +95,7 @@ func init() {
 		{name: "cluster", arity: -2, fn: cmdNoCluster},
 		{name: "readonly", arity: 1, fn: cmdNoCluster},
 		{name: "readwrite", arity: 1, fn: cmdNoCluster},
-		{name: "debug", arity: -2, fn: cmdDebug},
+		{name: "debug", arity: -2, slow: true, fn: cmdDebug},
 		{name: "command", arity: -1, fn: cmdCommand},
 		{name: "config", arity: -2, fn: cmdConfig},
 		{name: "info", arity: -1, fn: cmdInfo},
@@ -302,7 +303,11 @@ func isLocal(a net.Addr) bool {
 }
 
 // cmdDebug supports DEBUG SLEEP (tests and tooling use it); other DEBUG
-// subcommands are refused. Config.EnableDebug decides who may run it.
+// subcommands are refused. Config.EnableDebug decides who may run it. The
+// sleep holds up only its own connection (on an event loop it runs off the
+// loop, see conn.slowAt) and ends early, with an error, when the connection
+// is killed or the server closes: unlike Redis's, it never makes shutdown
+// wait.
 func cmdDebug(c *conn, args [][]byte) {
 	if !c.debugAllowed() {
 		c.reply(errDebugDisabled)
@@ -314,8 +319,18 @@ func cmdDebug(c *conn, args [][]byte) {
 			c.reply(shard.Error("ERR value is not a valid float"))
 			return
 		}
-		time.Sleep(time.Duration(secs * float64(time.Second)))
-		c.reply(shard.OK())
+		done := c.s.ctx.Done()
+		if c.ctx != nil {
+			done = c.ctx.Done()
+		}
+		t := time.NewTimer(time.Duration(secs * float64(time.Second)))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			c.reply(shard.OK())
+		case <-done:
+			c.reply(shard.Error("ERR DEBUG SLEEP interrupted: the connection is closing"))
+		}
 		return
 	}
 	c.reply(shard.Error("ERR DEBUG " + strings.ToUpper(string(args[1])) + " is not supported by memshard"))

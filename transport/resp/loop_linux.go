@@ -3,7 +3,9 @@
 package resp
 
 import (
+	"context"
 	"net"
+	"sync"
 	"syscall"
 	"time"
 
@@ -18,9 +20,12 @@ import (
 // call and no goroutine switch of its own; the goroutine-per-connection
 // model pays a wake-up and a read that finds nothing on every request.
 //
-// Only the loop's goroutine touches its connections' buffers and sockets;
-// other goroutines hand it new connections and kills through its inbox and
-// wake it through the poller's pipe.
+// Only the loop's goroutine touches its connections' buffers and sockets,
+// except while a connection runs a slow pipeline (DEBUG SLEEP, DUMP,
+// IMPORT) on a goroutine of its own: the loop then neither reads nor
+// touches it until the goroutine hands it back (see offload). Other
+// goroutines hand the loop new connections, kills and finished slow
+// pipelines through its inbox and wake it through the poller's pipe.
 type loop struct {
 	s        *Server
 	p        *netpoll.Poller
@@ -32,12 +37,15 @@ type loop struct {
 	overSoft bool // some blocked connection is over the soft output limit (see sweep)
 
 	inbox netpoll.Inbox[loopMsg]
+	offs  sync.WaitGroup // goroutines running slow pipelines
 }
 
-// loopMsg is a new connection for the loop or, with kill, one to close.
+// loopMsg is a new connection for the loop or, with kill, one to close, or
+// with back, one whose slow pipeline has run.
 type loopMsg struct {
 	c    *conn
 	kill bool
+	back bool
 }
 
 const loopsSupported = true
@@ -108,12 +116,13 @@ func (l *loop) End() bool {
 func (l *loop) Failed(err error) {
 	l.s.cfg.Logger.Error().Err(err).Msg("epoll_wait failed; closing the loop's connections")
 	l.closeAll()
+	l.settle()
 }
 
 // Event handles one ready descriptor.
 func (l *loop) Event(fd int, events uint32) {
 	c := l.conns[fd]
-	if c == nil {
+	if c == nil || c.busy {
 		return
 	}
 	if c.blocked { // waiting to write the rest of its replies
@@ -168,12 +177,15 @@ func (l *loop) write(c *conn) bool {
 	return err == nil
 }
 
-// control takes what other goroutines handed over: new connections, kills
-// and the stop request. It reports false when the loop must return.
+// control takes what other goroutines handed over: new connections, kills,
+// finished slow pipelines and the stop request. It reports false when the
+// loop must return.
 func (l *loop) control() bool {
 	msgs, stop := l.inbox.Take()
 	for _, m := range msgs {
 		switch c := m.c; {
+		case m.back:
+			l.back(c)
 		case !m.kill:
 			l.register(c)
 		case c.fd >= 0 && l.conns[c.fd] == c:
@@ -182,9 +194,78 @@ func (l *loop) control() bool {
 	}
 	if stop {
 		l.closeAll()
+		l.settle()
 		return false
 	}
 	return true
+}
+
+// offload runs the slow command at c.pend.at (see conn.slowCmd) on a
+// goroutine of its own, so that the loop goes on serving its other
+// connections; c's socket leaves the epoll set meanwhile (nothing more is
+// read from it, and a peer that hangs up cannot make the loop spin). The
+// goroutine runs that one command and hands c back through the inbox;
+// back writes the replies and runs the rest of the pipeline on the loop.
+// The command runs under a context that CLIENT KILL and Close cancel,
+// which ends a DEBUG SLEEP and makes DUMP and IMPORT stop between chunks.
+// It reports false when no goroutine could start (the server is closing).
+func (l *loop) offload(c *conn) bool {
+	c.ctx, c.cancel = context.WithCancel(l.s.ctx)
+	c.busy = true
+	l.offs.Add(1)
+	err := l.s.group.Go(func(<-chan struct{}) {
+		defer l.offs.Done()
+		c.exec() // runs the slow command and returns (c.busy)
+		l.inbox.Put(loopMsg{c: c, back: true})
+		l.p.Wake()
+	})
+	if err != nil {
+		l.offs.Done()
+		c.busy = false
+		c.cancel()
+		c.ctx, c.cancel = nil, nil
+		return false
+	}
+	l.p.Forget(c.fd)
+	return true
+}
+
+// back takes c back from the goroutine that ran its slow command: it goes
+// on with the pipeline (writing the replies) and serves what c sent
+// meanwhile, or closes c if it was killed.
+func (l *loop) back(c *conn) {
+	c.busy = false
+	c.cancel()
+	c.ctx, c.cancel = nil, nil
+	c.lastIO = l.now
+	if c.killed.Load() {
+		l.closeConn(c)
+		return
+	}
+	if err := l.p.Watch(c.fd, syscall.EPOLL_CTL_ADD, syscall.EPOLLIN); err != nil {
+		l.s.cfg.Logger.Warn().Err(err).Int64("client", c.id).Msg("cannot watch the connection again; closing it")
+		l.closeConn(c)
+		return
+	}
+	if !c.finishPipeline() {
+		l.closeConn(c)
+	}
+}
+
+// settle, when the loop is about to return, waits for the goroutines of
+// slow pipelines (closeConn has cancelled them) and closes their
+// connections, so that none of them touches the loop after it returned.
+func (l *loop) settle() {
+	l.offs.Wait()
+	msgs, _ := l.inbox.Take()
+	for _, m := range msgs {
+		c := m.c
+		if m.back {
+			c.busy = false
+			c.cancel()
+		}
+		l.closeConn(c) // a connection added late is closed too
+	}
 }
 
 func (l *loop) register(c *conn) {
@@ -201,9 +282,16 @@ func (l *loop) register(c *conn) {
 	l.conns[c.fd] = c
 }
 
-// closeConn closes c and forgets it.
+// closeConn closes c and forgets it. A connection running a slow
+// pipeline is closed when its goroutine hands it back; its context is
+// cancelled now, so that is soon.
 func (l *loop) closeConn(c *conn) {
 	if c.fd < 0 {
+		return
+	}
+	if c.busy {
+		c.killed.Store(true)
+		c.cancel()
 		return
 	}
 	if l.conns[c.fd] == c {
@@ -234,6 +322,8 @@ func (l *loop) sweep() {
 	for _, c := range l.conns {
 		idle := l.now.Sub(c.lastIO)
 		switch {
+		case c.busy:
+			continue
 		case t > 0 && !c.blocked && idle > t:
 			l.closeConn(c)
 		case c.blocked && c.overOutputLimit():

@@ -20,4 +20,5 @@ func (*loop) add(*conn)              {}
 func (*loop) kill(*conn)             {}
 func (*loop) shutdown()              {}
 func (*loop) write(*conn) bool       { return false }
+func (*loop) offload(*conn) bool     { return false }
 func (*loop) run(<-chan struct{})    {}

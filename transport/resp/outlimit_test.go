@@ -125,12 +125,16 @@ func requireClosed(t *testing.T, nc net.Conn, n int, d time.Duration) {
 
 // A pipeline that pauses while its client does not read goes on where it
 // stopped once the client reads, also across a RESET (where the parser
-// stops so that the limits can change) and connection commands; every
-// reply arrives, in order.
+// stops so that the limits can change), connection commands and a slow
+// command (which an event loop runs off the loop, and the GETs after it on
+// the loop again); every reply arrives, in order.
 func TestPausedPipelineResumes(t *testing.T) {
 	for _, m := range ioModes {
 		t.Run(m.name, func(t *testing.T) {
-			addr := startServer(t, func(c *resp.Config) { c.EventLoops = m.loops })
+			addr := startServer(t, func(c *resp.Config) {
+				c.EventLoops = m.loops
+				c.EnableDebug = resp.DebugYes
+			})
 			c := client(t, addr, 2)
 			ctx := context.Background()
 			val := strings.Repeat("x", 160<<10)
@@ -146,8 +150,8 @@ func TestPausedPipelineResumes(t *testing.T) {
 					want++
 				}
 				if round < 2 {
-					req.WriteString("RESET\r\nCLIENT SETNAME n\r\n")
-					want += 2
+					req.WriteString("RESET\r\nCLIENT SETNAME n\r\nDEBUG SLEEP 0\r\n")
+					want += 3
 				}
 			}
 			req.WriteString("INCR after\r\n")

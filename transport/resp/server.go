@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"net"
@@ -125,6 +126,10 @@ type Server struct {
 	r       *router.Router
 	group   *actor.Group
 	started time.Time
+	// ctx is cancelled by Close: slow pipelines (DEBUG SLEEP, DUMP,
+	// IMPORT) run under it, so that shutdown does not wait for them.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu    sync.Mutex // guards ln and conns
 	ln    net.Listener
@@ -163,6 +168,7 @@ var ErrServerClosed = errors.New("resp: server closed")
 func New(r *router.Router, cfg Config) *Server {
 	cfg.fill()
 	s := &Server{cfg: cfg, r: r, group: actor.NewGroup(), conns: map[*conn]struct{}{}, started: time.Now()}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.liveCfg.maxClients.Store(int64(cfg.MaxClients))
 	s.liveCfg.idleTimeout.Store(int64(cfg.IdleTimeout))
 	s.liveCfg.outLimits.Store(cfg.OutputLimits)
@@ -363,10 +369,12 @@ func (s *Server) ConnStats() (open int, accepted, rejected int64) {
 }
 
 // Close stops accepting, closes every connection after the commands it is
-// running finish, and waits for the connection goroutines. Idempotent.
+// running finish — slow ones (DEBUG SLEEP, DUMP, IMPORT) are cancelled —
+// and waits for the connection goroutines. Idempotent.
 func (s *Server) Close() error {
 	s.stopOnce.Do(func() {
 		s.closing.Store(true)
+		s.cancel()
 		s.mu.Lock()
 		if s.ln != nil {
 			s.ln.Close()
