@@ -90,6 +90,7 @@ func (s *Session) execChecked(ctx context.Context, checks []Check, cmds [][][]by
 	var undo []saved
 	seen := map[string]bool{}
 	out := make([]shard.Reply, len(cmds))
+	within := txnReplies{limit: s.limit}
 	for i, args := range cmds {
 		c := lookup(args[0])
 		if c.Flags&FlagWrite != 0 {
@@ -106,6 +107,11 @@ func (s *Session) execChecked(ctx context.Context, checks []Check, cmds [][][]by
 			rep := out[i].Clone()
 			s.rollback(undo)
 			return Checked{ErrIndex: i, Err: rep}
+		}
+		if !within.add(&out[i]) {
+			clear(out[:i+1])
+			s.rollback(undo)
+			return Checked{ErrIndex: i, Err: s.limitErr}
 		}
 	}
 	res.Replies = out

@@ -47,6 +47,10 @@ type Session struct {
 	st     sessionStats
 	pend   pending // a pipeline between Start and Finish
 	budget int     // see SetReplyBudget
+
+	limit     int         // see SetReplyLimit
+	limitErr  shard.Reply // an atomic batch's replies passed the limit
+	limitExec shard.Reply // EXEC's replies passed it
 }
 
 // slot is how one command of a pipeline gets its reply.

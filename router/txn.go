@@ -268,9 +268,15 @@ func (s *Session) execMulti(ctx context.Context) shard.Reply {
 		}
 	}
 	out := make([]shard.Reply, len(queued))
+	within := txnReplies{limit: s.limit}
+	dropped := 0
 	for i, args := range queued {
 		if local[i] == nil {
 			out[i] = s.runLeased(args)
+			if !within.add(&out[i]) {
+				clear(out[dropped : i+1]) // the rest runs; no reply is kept
+				dropped = i + 1
+			}
 		}
 	}
 	s.tx.release()
@@ -279,9 +285,13 @@ func (s *Session) execMulti(ctx context.Context) shard.Reply {
 	for i, fn := range local {
 		if fn != nil {
 			out[i] = fn(queued[i])
+			within.add(&out[i])
 		}
 	}
 	s.unwatch(ctx)
+	if within.limit > 0 && within.size > within.limit {
+		return s.limitExec
+	}
 	return shard.Array(out)
 }
 

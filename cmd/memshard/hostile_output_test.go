@@ -87,3 +87,55 @@ func TestHostileLargeReplyCostsItsSizeOnce(t *testing.T) {
 		t.Fatalf("heap grew %.1f MiB reading a %d MiB value, want under %d MiB", float64(grown)/mib, size>>20, limit>>20)
 	}
 }
+
+// TestHostileExecReplies: a MULTI of 1,000 GETs of a 1 MiB value (1 GB of
+// replies) under a 64 MiB hard output limit. EXEC's replies are built while
+// the shards are held, so the pause between parts cannot split them; the
+// engine stops keeping them once they pass the hard limit, the transaction
+// still runs whole (both INCRs apply), and EXEC answers an error naming
+// the limit. The heap grows by a small multiple of the limit, other
+// clients are answered, the data is intact. On the parent commit the
+// client had no reply within 30 s (the EXEC's gigabyte was being built).
+func TestHostileExecReplies(t *testing.T) {
+	h := startHostile(t, "--client-output-buffer-limit", "normal 64mb 32mb 60")
+	if rep, err := h.do(t, 5*time.Second, "SET", "k", strings.Repeat("x", mib)); rep != "+OK" {
+		t.Fatalf("SET: %q %v", rep, err)
+	}
+	c := h.dial(t)
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	var req bytes.Buffer
+	req.WriteString("MULTI\r\nINCR n\r\n")
+	for range 1000 {
+		req.WriteString("GET k\r\n")
+	}
+	req.WriteString("INCR n\r\nEXEC\r\n")
+	rd := bufio.NewReader(c)
+	var exec string
+	var worst time.Duration
+	grown := heapGrowth(func() {
+		if _, err := c.Write(req.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 1004 {
+			rep, err := readReply(rd)
+			if err != nil {
+				t.Fatalf("reply %d: %v", i, err)
+			}
+			exec = rep
+		}
+		worst = h.pingWithin(t, time.Second)
+	})
+	t.Logf("EXEC of 1 GB of replies, hard limit 64 MiB: heap peak %.1f MiB over the start; PING after %v", float64(grown)/mib, worst)
+	if want := "-ERR EXEC reply exceeds client-output-buffer-limit normal 67108864 bytes; the transaction was applied, its replies dropped"; exec != want {
+		t.Fatalf("EXEC: %q, want %q", exec, want)
+	}
+	if grown > 3*64*mib {
+		t.Fatalf("heap grew %.1f MiB, want at most 3 x the 64 MiB limit", float64(grown)/mib)
+	}
+	if rep, _ := h.do(t, 5*time.Second, "GET", "n"); rep != "$2" {
+		t.Fatalf("GET n: %q; the transaction did not run whole", rep)
+	}
+	if rep, _ := h.do(t, 5*time.Second, "STRLEN", "k"); rep != ":"+strconv.Itoa(mib) {
+		t.Fatalf("STRLEN k: %q", rep)
+	}
+}

@@ -207,6 +207,16 @@ func liveHeap() uint64 {
 	return s[0].Value.Uint64()
 }
 
+// heapGrowth runs fn while sampling the heap and returns how far the
+// peak rose above the live heap before it. The tests of this package share
+// one process, so a bound holds on the growth, not on the absolute peak.
+func heapGrowth(fn func()) int64 {
+	base := liveHeap()
+	p := watchHeap()
+	fn()
+	return int64(p.stop()) - int64(base)
+}
+
 const mib = 1 << 20
 
 // httpPost posts body to path and returns the status and body.

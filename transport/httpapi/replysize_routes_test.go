@@ -24,9 +24,17 @@ func TestResponseLimitRoutes(t *testing.T) {
 		if n := c.post("/", `["GET","n"]`); n.body != `{"result":"1"}` && n.body != `{"result":"2"}` {
 			t.Errorf("n after the stopped pipeline: %d %s", n.status, n.body)
 		}
-		expect(t, "multi-exec", c.post("/multi-exec", `[["GET","big"]]`), 400, over)
-		expect(t, "execute", c.post("/v1/execute", `{"commands":[{"cmd_type":"get","key":"big"}]}`), 400, over)
-		expect(t, "txn", c.post("/v1/txn", `{"commands":[["GET","big"]]}`), 400, over)
+		// A transaction stops keeping replies past the limit (the engine's
+		// reply limit): MULTI … EXEC has run, an atomic batch has not.
+		applied := `{"error":"ERR reply exceeds http-max-response (4096 bytes); the transaction was applied, its replies dropped"}`
+		notApplied := `{"error":"ERR reply exceeds http-max-response (4096 bytes) (command 1; nothing applied)"}`
+		expect(t, "multi-exec", c.post("/multi-exec", `[["GET","big"]]`), 400, applied)
+		expect(t, "execute", c.post("/v1/execute", `{"commands":[{"cmd_type":"get","key":"big"}]}`), 400, notApplied)
+		expect(t, "txn", c.post("/v1/txn", `{"commands":[["GET","big"]]}`), 400, notApplied)
+		// One whose raw replies fit but whose JSON does not is refused by
+		// the encoder: the plain error.
+		expect(t, "set quotes", c.post("/", `["SET","q","`+strings.Repeat(`\"`, 2100)+`"]`), 200, `{"result":"OK"}`)
+		expect(t, "multi-exec, JSON over", c.post("/multi-exec", `[["GET","q"]]`), 400, over)
 		if r := c.post("/", `{"query":"GET big"}`); r.status != 400 || r.body != "ERR reply exceeds http-max-response (4096 bytes)" {
 			t.Errorf("MemFast query: %d %.100s", r.status, r.body)
 		}
@@ -48,13 +56,13 @@ func TestResponseLimitRoutes(t *testing.T) {
 			wsExpect(t, ws, `{"type":"pipeline","id":"2","cmds":[["INCR","w"],["GET","big"],["INCR","w"]]}`,
 				`{"type":"error","id":"2","error":"ERR reply exceeds http-max-response (4096 bytes)"}`)
 			wsExpect(t, ws, `{"type":"txn","id":"3","cmds":[["GET","big"]]}`,
-				`{"type":"error","id":"3","error":"ERR reply exceeds http-max-response (4096 bytes)"}`)
+				`{"type":"error","id":"3","error":"ERR reply exceeds http-max-response (4096 bytes); the transaction was applied, its replies dropped"}`)
 			wsExpect(t, ws, `{"type":"pipeline","id":"4","cmds":[["GETRANGE","big","0","1"]]}`,
 				`{"type":"result","id":"4","result":[{"result":"xx"}]}`)
 		}
 		if w := c.post("/", `["GET","w"]`); w.body < `{"result":"2"}` || w.body > `{"result":"4"}` {
 			t.Errorf("w after two stopped pipelines: %d %s", w.status, w.body)
 		}
-		c.post("/", `["DEL","n","w"]`)
+		c.post("/", `["DEL","n","w","q"]`)
 	}
 }

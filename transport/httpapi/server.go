@@ -184,6 +184,7 @@ func New(r *router.Router, cfg Config) *Server {
 func (s *Server) newSession(t router.Transport) *router.Session {
 	sess := s.r.NewSessionFor(t)
 	sess.SetReplyBudget(min(partBudget, s.cfg.MaxResponse))
+	sess.SetReplyLimit(s.cfg.MaxResponse, string(s.overMsg))
 	return sess
 }
 

@@ -3,8 +3,10 @@ package resp
 import (
 	"context"
 	"errors"
+	"math"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -95,19 +97,33 @@ func newConn(s *Server, nc net.Conn) *conn {
 		raddr:   nc.RemoteAddr(),
 		laddr:   nc.LocalAddr(),
 		id:      s.nextID.Add(1),
-		sess:    s.r.NewSessionFor(router.TransportRESP),
 		in:      make([]byte, readBufSize),
 		out:     make([]byte, 0, writeBufSize),
 		proto:   2,
 		authed:  !s.cfg.authRequired(),
 		created: time.Now(),
 	}
-	c.sess.SetReplyBudget(replyBudget)
+	c.sess = c.newSession()
 	lim := s.cfg.Limits
 	lim.Unauthenticated = !c.authed
 	c.parser = NewParser(lim)
 	c.lastCmd = c.created
 	return c
+}
+
+// newSession returns a router session for the connection: its pipelines
+// run part by part (replyBudget), and a transaction's replies stop being
+// kept once they pass the hard output limit of normal clients in force now
+// (router.Session.SetReplyLimit), the size at which their client would be
+// dropped anyway.
+func (c *conn) newSession() *router.Session {
+	sess := c.s.r.NewSessionFor(router.TransportRESP)
+	sess.SetReplyBudget(replyBudget)
+	if hard := c.s.live().outLimits.Load().Normal.Hard; hard > 0 {
+		sess.SetReplyLimit(int(min(hard, math.MaxInt32)), "ERR EXEC reply exceeds client-output-buffer-limit normal "+
+			strconv.FormatInt(hard, 10)+" bytes")
+	}
+	return sess
 }
 
 // serve is the connection's goroutine: read what is available, parse every

@@ -239,8 +239,7 @@ func cmdQuit(c *conn, args [][]byte) {
 
 func cmdReset(c *conn, args [][]byte) {
 	c.sess.Close()
-	c.sess = c.s.r.NewSessionFor(router.TransportRESP)
-	c.sess.SetReplyBudget(replyBudget)
+	c.sess = c.newSession()
 	c.proto = 2
 	c.name = ""
 	c.replyMode = replyOn
