@@ -148,8 +148,7 @@ func TestHostilePermsReadOnlyRESP(t *testing.T) {
 	h := startHostile(t, "--requirepass", permPass, "--read-only-token", permRO, "--token", permToken)
 	const keys = 50
 	permData(t, h, keys)
-	base := liveHeap()
-	peak := watchHeap()
+	heapCheck := heapBound(t, 64*mib)
 	ro := h.session(t)
 	if got := ro.do("AUTH", permRO); got != "+OK\r\n" {
 		t.Fatalf("AUTH with the read-only token: %q", got)
@@ -200,12 +199,7 @@ func TestHostilePermsReadOnlyRESP(t *testing.T) {
 	if got := ro.do("GET", "k1"); got != "$2\r\nv1\r\n" {
 		t.Errorf("read-only GET: %q", got)
 	}
-	p := peak.stop()
-	p -= min(base, p) // what this test made the server hold
-	if p > 64*mib {
-		t.Errorf("heap peak %d MiB, bound 64", p/mib)
-	}
-	t.Logf("heap peak %.1f MiB (bound 64)", float64(p)/mib)
+	heapCheck()
 	t.Logf("%d refusals and reads checked", checked)
 	permIntact(t, h, keys)
 }
@@ -279,8 +273,7 @@ func TestHostilePermsReadOnlyHTTP(t *testing.T) {
 	h := startHostile(t, "--requirepass", permPass, "--read-only-token", permRO, "--token", permToken)
 	const keys = 20
 	permData(t, h, keys)
-	base := liveHeap()
-	peak := watchHeap()
+	heapCheck := heapBound(t, 64*mib)
 	cases := []struct{ method, path, body string }{
 		{"POST", "/", `["CONFIG","GET","*"]`},
 		{"POST", "/", `["CONFIG","GET","requirepass"]`},
@@ -315,12 +308,7 @@ func TestHostilePermsReadOnlyHTTP(t *testing.T) {
 	}
 	noSecret(t, "full CONFIG GET *", body)
 	checked := len(cases) + 1 + permWebSocket(t, h)
-	p := peak.stop()
-	p -= min(base, p) // what this test made the server hold
-	if p > 64*mib {
-		t.Errorf("heap peak %d MiB, bound 64", p/mib)
-	}
-	t.Logf("heap peak %.1f MiB (bound 64)", float64(p)/mib)
+	heapCheck()
 	t.Logf("%d HTTP and WebSocket requests checked", checked)
 	permIntact(t, h, keys)
 }
@@ -375,8 +363,7 @@ func TestHostileDebugDefault(t *testing.T) {
 	if got, err := h.do(t, 2*time.Second, "SET", "k", "v"); got != "+OK" || err != nil {
 		t.Fatalf("SET: %q %v", got, err)
 	}
-	base := liveHeap()
-	peak := watchHeap()
+	heapCheck := heapBound(t, 64*mib)
 	s := h.session(t)
 	for _, args := range [][]string{{"DEBUG", "SLEEP", "30"}, {"debug", "sleep", "0"}, {"DEBUG", "RELOAD"}} {
 		start := time.Now()
@@ -397,12 +384,7 @@ func TestHostileDebugDefault(t *testing.T) {
 	if got := s.do("CONFIG", "GET", "enable-debug-command"); got != "*2\r\n$20\r\nenable-debug-command\r\n$2\r\nno\r\n" {
 		t.Errorf("CONFIG GET enable-debug-command: %q", got)
 	}
-	p := peak.stop()
-	p -= min(base, p) // what this test made the server hold
-	if p > 64*mib {
-		t.Errorf("heap peak %d MiB, bound 64", p/mib)
-	}
-	t.Logf("heap peak %.1f MiB (bound 64)", float64(p)/mib)
+	heapCheck()
 	h.pingWithin(t, time.Second)
 	if got := s.do("GET", "k"); got != "$1\r\nv\r\n" {
 		t.Fatalf("data: %q", got)

@@ -217,6 +217,22 @@ func heapGrowth(fn func()) int64 {
 	return int64(p.stop()) - int64(base)
 }
 
+// heapBound starts watching the heap; the returned check fails t if the
+// peak rose more than limit bytes above the live heap at the start, and
+// logs the rise.
+func heapBound(t testing.TB, limit int64) (check func()) {
+	base := liveHeap()
+	p := watchHeap()
+	return func() {
+		t.Helper()
+		grown := int64(p.stop()) - int64(base)
+		t.Logf("heap peak %.1f MiB over the start (bound %d MiB)", float64(grown)/mib, limit/mib)
+		if grown > limit {
+			t.Errorf("heap peak %.1f MiB over the start, bound %d MiB", float64(grown)/mib, limit/mib)
+		}
+	}
+}
+
 const mib = 1 << 20
 
 // httpPost posts body to path and returns the status and body.
