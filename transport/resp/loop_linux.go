@@ -237,17 +237,7 @@ func (l *loop) back(c *conn) {
 	c.busy = false
 	c.cancel()
 	c.ctx, c.cancel = nil, nil
-	c.lastIO = l.now
-	if c.killed.Load() {
-		l.closeConn(c)
-		return
-	}
-	if err := l.p.Watch(c.fd, syscall.EPOLL_CTL_ADD, syscall.EPOLLIN); err != nil {
-		l.s.cfg.Logger.Warn().Err(err).Int64("client", c.id).Msg("cannot watch the connection again; closing it")
-		l.closeConn(c)
-		return
-	}
-	if !c.finishPipeline() {
+	if l.watch(c) && !c.finishPipeline() {
 		l.closeConn(c)
 	}
 }
@@ -269,17 +259,26 @@ func (l *loop) settle() {
 }
 
 func (l *loop) register(c *conn) {
+	if l.watch(c) {
+		l.conns[c.fd] = c
+	}
+}
+
+// watch adds c's socket to the epoll set for reads, as a new connection or
+// one back from a slow command; a connection killed meanwhile, or one the
+// poller refuses, is closed instead. It reports whether c is watched.
+func (l *loop) watch(c *conn) bool {
 	c.lastIO = l.now
 	if c.killed.Load() {
 		l.closeConn(c)
-		return
+		return false
 	}
 	if err := l.p.Watch(c.fd, syscall.EPOLL_CTL_ADD, syscall.EPOLLIN); err != nil {
 		l.s.cfg.Logger.Warn().Err(err).Int64("client", c.id).Msg("cannot watch the connection; closing it")
 		l.closeConn(c)
-		return
+		return false
 	}
-	l.conns[c.fd] = c
+	return true
 }
 
 // closeConn closes c and forgets it. A connection running a slow

@@ -59,11 +59,7 @@ func TestConfigOutputLimit(t *testing.T) {
 func TestOutputLimitDisconnects(t *testing.T) {
 	for _, m := range ioModes {
 		t.Run(m.name, func(t *testing.T) {
-			addr := startServer(t, func(c *resp.Config) {
-				c.EventLoops = m.loops
-				l, _ := resp.ParseOutputLimits("normal 32mb 2mb 1", resp.DefaultOutputLimits())
-				c.OutputLimits = &l
-			})
+			addr := startLimited(t, m.loops, "normal 32mb 2mb 1")
 			c := client(t, addr, 2)
 			ctx := context.Background()
 			if err := c.Set(ctx, "big", strings.Repeat("x", 48<<20), 0).Err(); err != nil {
@@ -193,11 +189,7 @@ func TestPausedPipelineResumes(t *testing.T) {
 func TestOutputLimitMidPipeline(t *testing.T) {
 	for _, m := range ioModes {
 		t.Run(m.name, func(t *testing.T) {
-			addr := startServer(t, func(c *resp.Config) {
-				c.EventLoops = m.loops
-				l, _ := resp.ParseOutputLimits("normal 200kb 0 0", resp.DefaultOutputLimits())
-				c.OutputLimits = &l
-			})
+			addr := startLimited(t, m.loops, "normal 200kb 0 0")
 			c := client(t, addr, 2)
 			ctx := context.Background()
 			if err := c.Set(ctx, "v", strings.Repeat("x", 100<<10), 0).Err(); err != nil {
@@ -214,4 +206,18 @@ func TestOutputLimitMidPipeline(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startLimited starts a server with loops event loops and the output
+// limits given in CONFIG SET's syntax.
+func startLimited(t *testing.T, loops int, limits string) string {
+	t.Helper()
+	l, err := resp.ParseOutputLimits(limits, resp.DefaultOutputLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startServer(t, func(c *resp.Config) {
+		c.EventLoops = loops
+		c.OutputLimits = &l
+	})
 }
