@@ -73,6 +73,9 @@ func memoryChart(rep *Report) *chart {
 func ratioChart(rep *Report) *chart {
 	c := &chart{Title: "memshard ÷ Redis throughput (median ops/s, same run)",
 		Subtitle: rep.Machine.summary(), Ref: 1, RefLabel: "Redis = 1"}
+	if rep.AgainstBaseline() {
+		c.Title, c.RefLabel = "memshard ÷ the baseline build's throughput (median ops/s, same run)", "baseline = 1"
+	}
 	for _, r := range rep.Results {
 		if r.Scenario.Protocol == ProtoMemory || r.Ratio <= 0 {
 			continue
@@ -82,13 +85,24 @@ func ratioChart(rep *Report) *chart {
 			series = seriesSlower
 		}
 		label := r.Scenario.Name
-		if r.Baseline != "redis" {
+		if r.Baseline != "redis" && r.Baseline != "baseline" {
 			label += " (vs " + r.Baseline + ")"
 		}
 		c.Groups = append(c.Groups, barGroup{Label: label,
 			Bars: []bar{{Series: series, Value: r.Ratio, Text: FormatRatio(r.Ratio)}}})
 	}
 	return c
+}
+
+// AgainstBaseline reports whether the run measured memshard against
+// another memshard build (--baseline-bin) rather than Redis.
+func (rep *Report) AgainstBaseline() bool {
+	for _, r := range rep.Results {
+		if r.Baseline == "baseline" {
+			return true
+		}
+	}
+	return false
 }
 
 func (m Machine) summary() string {

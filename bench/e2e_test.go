@@ -161,6 +161,49 @@ func TestRunAgainstTarget(t *testing.T) {
 	}
 }
 
+// With --baseline-bin the harness runs a second memshard build in Redis's
+// place: RESP, HTTP and WebSocket scenarios run on both and have a ratio,
+// embedded ones on memshard alone; both processes and their files go.
+func TestRunAgainstBaselineBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds cmd/memshard")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	bin, err := BuildMemshard(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scs := []Scenario{
+		tiny(ProtoRESP, "GET", 2, 4, 200),
+		tiny(ProtoHTTP, "SET", 2, 1, 50),
+		tiny(ProtoWS, "GET", 2, 4, 60),
+		tiny(ProtoEmbedded, "GET", 2, 8, 300),
+	}
+	rep, err := Run(ctx, Options{MemshardBin: bin, BaselineBin: bin, Rounds: 1, Warmup: 100 * time.Millisecond, Scenarios: scs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rep.Results {
+		b := r.System("baseline")
+		if b == nil || r.Baseline != "baseline" {
+			t.Fatalf("%s: no baseline side: %+v", r.Scenario.Name, r)
+		}
+		if r.Scenario.Protocol == ProtoEmbedded {
+			if b.Skipped == "" || r.Ratio != 0 {
+				t.Fatalf("%s: the baseline ran: %+v", r.Scenario.Name, r)
+			}
+			continue
+		}
+		if b.Ops != int64(scs[i].Ops) || b.Errors != 0 || r.System("memshard").Ops != int64(scs[i].Ops) || r.Ratio <= 0 {
+			t.Fatalf("%s: %+v", r.Scenario.Name, r)
+		}
+	}
+	if !rep.AgainstBaseline() || rep.Machine.RedisVersion != "" {
+		t.Fatalf("report: against baseline %v, Redis version %q", rep.AgainstBaseline(), rep.Machine.RedisVersion)
+	}
+}
+
 // With redis-server installed, the harness starts it, runs a scenario on
 // both systems and stops it.
 func TestRedisServerSideBySide(t *testing.T) {

@@ -28,7 +28,7 @@ figure { margin: 1.5em 0; }
 </style>
 </head>
 <body>
-<h1>memshard vs Redis</h1>
+<h1>memshard vs {{if .Rep.AgainstBaseline}}the baseline build{{else}}Redis{{end}}</h1>
 <p>{{.Rep.Started.Format "2006-01-02 15:04:05 MST"}} · {{.Rep.Rounds}} round(s) per scenario, systems alternating{{if .Rep.Quick}} · quick run{{end}}</p>
 <p>Command: <code>{{.Command}}</code></p>
 <table>

@@ -28,6 +28,10 @@ type Options struct {
 	RedisAddr    string // a running Redis instead of starting redis-server
 	NoRedis      bool   // run memshard alone
 	NoWebdis     bool   // do not start Webdis for the HTTP scenarios
+	// BaselineBin, when set, is another memshard build to measure against
+	// instead of Redis: every RESP, HTTP and WebSocket scenario runs on
+	// both, so a change's before/after comes from one run.
+	BaselineBin string
 	Scenarios    []Scenario
 	Command      []string  // the command line, for the report
 	Log          io.Writer // notes as the run goes; nil discards
@@ -93,7 +97,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Started: time.Now().UTC(), Command: opts.Command, Rounds: opts.Rounds, Quick: opts.Quick}
-	rep.Machine = readMachine(ctx, e.memshard.RESPAddr, e.redisAddr())
+	rep.Machine = readMachine(ctx, e.memshard.RESPAddr, e.redisVersionAddr())
 	bar := newProgress(opts.Progress, e.steps(scs))
 	e.bar = bar
 	defer bar.finish()
@@ -128,7 +132,17 @@ func (e *env) redisAddr() string {
 	return e.redis.RESPAddr
 }
 
-// start brings up memshard, Redis and, for HTTP scenarios, Webdis.
+// redisVersionAddr is the address to read a Redis version from: none when
+// the baseline is another memshard build.
+func (e *env) redisVersionAddr() string {
+	if e.opts.BaselineBin != "" {
+		return ""
+	}
+	return e.redisAddr()
+}
+
+// start brings up memshard, Redis and, for HTTP scenarios, Webdis; or
+// memshard and the baseline build.
 func (e *env) start(ctx context.Context, scs []Scenario) error {
 	var err error
 	if e.dir, err = os.MkdirTemp("", "memshard-bench-"); err != nil {
@@ -138,6 +152,10 @@ func (e *env) start(ctx context.Context, scs []Scenario) error {
 		return err
 	}
 	switch {
+	case e.opts.BaselineBin != "":
+		// It takes Redis's place: the second side of every scenario.
+		e.redis, err = startMemshardAs(ctx, "baseline", e.opts.BaselineBin, e.dir)
+		return err
 	case e.opts.RedisAddr != "":
 		e.redis = &Server{Name: "redis", RESPAddr: e.opts.RedisAddr}
 	case e.opts.NoRedis:

@@ -63,10 +63,30 @@ func (e *env) sides(sc Scenario) (ms, base side, err error) {
 		}
 		base.skipped = "Redis cannot be embedded"
 	}
+	if b := e.redis; b != nil && b.Name == "baseline" {
+		base = e.baselineSide(sc, b)
+	}
 	if base.skipped != "" {
 		base.dial, base.run, base.fill = nil, nil, nil
 	}
 	return ms, base, nil
+}
+
+// baselineSide is the side of another memshard build, which runs every
+// scenario memshard does except the embedded ones.
+func (e *env) baselineSide(sc Scenario, b *Server) side {
+	base := side{name: b.Name, store: b.Name, server: b, fill: e.respFill(b)}
+	switch sc.Protocol {
+	case ProtoRESP, ProtoMemory:
+		base.dial, base.run = respDialer(b.RESPAddr, sc), respRunner(b.RESPAddr)
+	case ProtoHTTP:
+		base.dial = httpDialer(b.HTTPAddr, sc, false)
+	case ProtoWS:
+		base.dial = wsDialer(b.HTTPAddr, sc)
+	default:
+		base.skipped, base.fill = "the baseline build runs as a server", nil
+	}
+	return base
 }
 
 func (e *env) httpSide(dial func(addr string) dialFunc) (dialFunc, string) {

@@ -18,7 +18,7 @@ import (
 // Server is one system under test: a process this package started (and
 // stops), or an address it was given.
 type Server struct {
-	Name     string // "memshard", "redis" or "webdis"
+	Name     string // "memshard", "redis", "webdis" or "baseline" (another memshard)
 	RESPAddr string // empty for webdis
 	HTTPAddr string // memshard's HTTP listener, webdis's; empty if none
 	argv     []string
@@ -87,7 +87,13 @@ func retryStart(ctx context.Context, start func() (*Server, error)) (*Server, er
 
 // StartMemshard runs bin on two free loopback ports without persistence.
 func StartMemshard(ctx context.Context, bin, dir string) (*Server, error) {
-	return retryStart(ctx, func() (*Server, error) { return startMemshardOnce(ctx, bin, dir) })
+	return startMemshardAs(ctx, "memshard", bin, dir)
+}
+
+// startMemshardAs is StartMemshard for a server called name, which also
+// names its log file and data directory in dir.
+func startMemshardAs(ctx context.Context, name, bin, dir string) (*Server, error) {
+	return retryStart(ctx, func() (*Server, error) { return startMemshardOnce(ctx, name, bin, dir) })
 }
 
 // StartRedis runs redis-server on a free loopback port without persistence.
@@ -101,7 +107,7 @@ func StartWebdis(ctx context.Context, dir, redisAddr string) (*Server, error) {
 	return retryStart(ctx, func() (*Server, error) { return startWebdisOnce(ctx, dir, redisAddr) })
 }
 
-func startMemshardOnce(ctx context.Context, bin, dir string) (*Server, error) {
+func startMemshardOnce(ctx context.Context, name, bin, dir string) (*Server, error) {
 	rp, err := FreePort()
 	if err != nil {
 		return nil, err
@@ -110,10 +116,10 @@ func startMemshardOnce(ctx context.Context, bin, dir string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Name: "memshard", RESPAddr: loopback(rp), HTTPAddr: loopback(hp),
-		logPath: filepath.Join(dir, "memshard.log"),
+	s := &Server{Name: name, RESPAddr: loopback(rp), HTTPAddr: loopback(hp),
+		logPath: filepath.Join(dir, name+".log"),
 		argv: []string{bin, "--appendonly", "no", "--resp-addr", loopback(rp), "--http-addr", loopback(hp),
-			"--log-level", "warn", "--dir", filepath.Join(dir, "memshard-data")}}
+			"--log-level", "warn", "--dir", filepath.Join(dir, name+"-data")}}
 	return s.started(ctx)
 }
 

@@ -67,6 +67,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.RedisAddr, "redis", "", "a running Redis host:port instead of starting redis-server")
 	fs.BoolVar(&opts.NoRedis, "no-redis", false, "run memshard alone")
 	fs.BoolVar(&opts.NoWebdis, "no-webdis", false, "do not run the HTTP scenarios against Webdis")
+	fs.StringVar(&opts.BaselineBin, "baseline-bin", "", "measure against this other memshard binary instead of Redis (before/after a change, same run)")
 	fs.Var(tg, "target", "a running server, memshard=host:port (RESP), memshard-http=host:port or redis=host:port")
 	out := fs.String("out", "bench-results", "directory for report.json, report.html, ratio.svg and table.md")
 	list := fs.Bool("list", false, "list the scenarios and exit")
@@ -80,6 +81,10 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	opts.MemshardAddr, opts.MemshardHTTP = tg["memshard"], tg["memshard-http"]
 	if a := tg["redis"]; a != "" {
 		opts.RedisAddr = a
+	}
+	if opts.BaselineBin != "" && (opts.RedisAddr != "" || opts.NoRedis) {
+		fmt.Fprintln(stderr, "memshard-bench: --baseline-bin takes Redis's place: drop --redis, --target redis= and --no-redis")
+		return 2
 	}
 	opts.Command = append([]string{filepath.Base(argv[0])}, argv[1:]...)
 	opts.Log = stderr
