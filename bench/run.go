@@ -32,10 +32,10 @@ type Options struct {
 	// instead of Redis: every RESP, HTTP and WebSocket scenario runs on
 	// both, so a change's before/after comes from one run.
 	BaselineBin string
-	Scenarios    []Scenario
-	Command      []string  // the command line, for the report
-	Log          io.Writer // notes as the run goes; nil discards
-	Progress     io.Writer // progress bar; nil shows none, and Log gets a line per scenario
+	Scenarios   []Scenario
+	Command     []string  // the command line, for the report
+	Log         io.Writer // notes as the run goes; nil discards
+	Progress    io.Writer // progress bar; nil shows none, and Log gets a line per scenario
 }
 
 func (o *Options) setDefaults() {
