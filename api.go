@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Get returns a copy of key's value, or ErrNotFound.
@@ -17,9 +17,9 @@ func (db *DB) Get(ctx context.Context, key string) ([]byte, error) {
 	defer db.put(c)
 	rep := c.s.Do(ctx, c.setStrings("get", key))
 	switch rep.Kind {
-	case shard.KindBulk:
+	case reply.KindBulk:
 		return append([]byte(nil), rep.Str...), nil
-	case shard.KindNil:
+	case reply.KindNil:
 		return nil, ErrNotFound
 	}
 	return nil, db.finish(ctx, rep, nil)
@@ -67,7 +67,7 @@ func (db *DB) intCmd(ctx context.Context, name string, keys []string) (int64, er
 		args = append(args, k)
 	}
 	var n int64
-	err := db.do(ctx, args, func(r shard.Reply) error { n = r.Int; return nil })
+	err := db.do(ctx, args, func(r reply.Reply) error { n = r.Int; return nil })
 	return n, err
 }
 
@@ -75,7 +75,7 @@ func (db *DB) intCmd(ctx context.Context, name string, keys []string) (int64, er
 // the key exists. A ttl <= 0 deletes the key, as in Redis.
 func (db *DB) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	var ok bool
-	err := db.do(ctx, []any{"pexpire", key, ttl.Milliseconds()}, func(r shard.Reply) error {
+	err := db.do(ctx, []any{"pexpire", key, ttl.Milliseconds()}, func(r reply.Reply) error {
 		ok = r.Int == 1
 		return nil
 	})
@@ -86,7 +86,7 @@ func (db *DB) Expire(ctx context.Context, key string, ttl time.Duration) (bool, 
 // when the key does not exist.
 func (db *DB) TTL(ctx context.Context, key string) (time.Duration, error) {
 	var d time.Duration
-	err := db.do(ctx, []any{"pttl", key}, func(r shard.Reply) error {
+	err := db.do(ctx, []any{"pttl", key}, func(r reply.Reply) error {
 		switch r.Int {
 		case -2:
 			return ErrNotFound
@@ -104,7 +104,7 @@ func (db *DB) TTL(ctx context.Context, key string) (time.Duration, error) {
 // keyspace; prefer Scan on large stores).
 func (db *DB) Keys(ctx context.Context, pattern string) ([]string, error) {
 	var keys []string
-	err := db.do(ctx, []any{"keys", pattern}, func(r shard.Reply) error {
+	err := db.do(ctx, []any{"keys", pattern}, func(r reply.Reply) error {
 		keys = strs(r.Arr)
 		return nil
 	})
@@ -124,7 +124,7 @@ func (db *DB) Scan(ctx context.Context, cursor uint64, match string, count int) 
 	}
 	var keys []string
 	var next uint64
-	err := db.do(ctx, args, func(r shard.Reply) error {
+	err := db.do(ctx, args, func(r reply.Reply) error {
 		next, _ = strconv.ParseUint(string(r.Arr[0].Str), 10, 64)
 		keys = strs(r.Arr[1].Arr)
 		return nil
@@ -132,7 +132,7 @@ func (db *DB) Scan(ctx context.Context, cursor uint64, match string, count int) 
 	return keys, next, err
 }
 
-func strs(rs []shard.Reply) []string {
+func strs(rs []reply.Reply) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = string(r.Str)

@@ -4,26 +4,26 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Reply is a typed command reply (see the Kind constants).
-type Reply = shard.Reply
+type Reply = reply.Reply
 
 // Kind is the type of a Reply.
-type Kind = shard.Kind
+type Kind = reply.Kind
 
 // Reply kinds.
 const (
-	KindNil      = shard.KindNil
-	KindStatus   = shard.KindStatus
-	KindError    = shard.KindError
-	KindInt      = shard.KindInt
-	KindBulk     = shard.KindBulk
-	KindArray    = shard.KindArray
-	KindMap      = shard.KindMap
-	KindDouble   = shard.KindDouble
-	KindNilArray = shard.KindNilArray
+	KindNil      = reply.KindNil
+	KindStatus   = reply.KindStatus
+	KindError    = reply.KindError
+	KindInt      = reply.KindInt
+	KindBulk     = reply.KindBulk
+	KindArray    = reply.KindArray
+	KindMap      = reply.KindMap
+	KindDouble   = reply.KindDouble
+	KindNilArray = reply.KindNilArray
 )
 
 // Sentinel errors. Command errors are *CommandError values that match these
@@ -57,7 +57,7 @@ func (e *CommandError) Is(target error) bool {
 	case ErrSyntax, ErrNotInteger, ErrNoSuchKey:
 		return e.Msg == target.Error()
 	case ErrClosed:
-		return e.Msg == string(shard.ErrShardStopped.Str)
+		return e.Msg == string(reply.ErrShardStopped.Str)
 	}
 	return false
 }
@@ -69,8 +69,8 @@ func (e *CommandError) Prefix() string {
 }
 
 // replyErr returns the *CommandError of an error reply, nil otherwise.
-func replyErr(r shard.Reply) error {
-	if r.Kind != shard.KindError {
+func replyErr(r reply.Reply) error {
+	if r.Kind != reply.KindError {
 		return nil
 	}
 	return &CommandError{Msg: string(r.Str)}

@@ -18,10 +18,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/memshard/memshard/router"
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
+	"github.com/rs/zerolog"
 )
 
 // Options configures Open. Start from DefaultOptions.
@@ -174,7 +173,7 @@ func (db *DB) put(c *conn) { db.sessions.Put(c) }
 
 // do runs one command on a pooled session and hands the (arena-backed)
 // reply to fn before the session is reused.
-func (db *DB) do(ctx context.Context, args []any, fn func(shard.Reply) error) error {
+func (db *DB) do(ctx context.Context, args []any, fn func(reply.Reply) error) error {
 	if db.closed.Load() {
 		return ErrClosed
 	}
@@ -188,7 +187,7 @@ func (db *DB) do(ctx context.Context, args []any, fn func(shard.Reply) error) er
 }
 
 // finish turns a reply into the error the API returns, then calls fn.
-func (db *DB) finish(ctx context.Context, rep shard.Reply, fn func(shard.Reply) error) error {
+func (db *DB) finish(ctx context.Context, rep reply.Reply, fn func(reply.Reply) error) error {
 	if err := replyErr(rep); err != nil {
 		if db.closed.Load() {
 			return ErrClosed
@@ -219,6 +218,6 @@ func (db *DB) Do(ctx context.Context, args ...any) (Reply, error) {
 		return Reply{}, &CommandError{Msg: "ERR empty command"}
 	}
 	var out Reply
-	err := db.do(ctx, args, func(r shard.Reply) error { out = r.Clone(); return nil })
+	err := db.do(ctx, args, func(r reply.Reply) error { out = r.Clone(); return nil })
 	return out, err
 }

@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	"github.com/memshard/memshard/router"
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Session is a connection-like handle with Redis's per-connection state:
@@ -67,13 +67,13 @@ func (tx *Tx) Exec(ctx context.Context) ([]Reply, error) {
 	cmds = append(cmds, [][]byte{[]byte("exec")})
 	reps := c.s.Exec(ctx, cmds)
 	for _, r := range reps[1 : len(reps)-1] {
-		if r.Kind == shard.KindError {
+		if r.Kind == reply.KindError {
 			return nil, replyErr(r)
 		}
 	}
 	exec := reps[len(reps)-1]
 	switch exec.Kind {
-	case shard.KindError:
+	case reply.KindError:
 		return nil, replyErr(exec)
 	}
 	out := make([]Reply, len(exec.Arr))

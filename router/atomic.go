@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // ExecAtomic runs cmds all or nothing: every command is validated first
@@ -18,7 +19,7 @@ import (
 // On success it returns one reply per command (valid until the session's
 // next call) and failed == -1; otherwise failed is the index of the command
 // that failed and errRep its error.
-func (s *Session) ExecAtomic(ctx context.Context, cmds [][][]byte) (replies []shard.Reply, failed int, errRep shard.Reply) {
+func (s *Session) ExecAtomic(ctx context.Context, cmds [][][]byte) (replies []reply.Reply, failed int, errRep reply.Reply) {
 	res := s.ExecChecked(ctx, nil, cmds)
 	return res.Replies, res.ErrIndex, res.Err
 }
@@ -42,11 +43,11 @@ type Failed struct {
 // nothing applied), or the batch committed and Replies has one reply per
 // command (valid until the session's next call).
 type Checked struct {
-	Replies  []shard.Reply
+	Replies  []reply.Reply
 	Seq      uint64 // the batch's change number: the version of every key it wrote
 	Failed   []Failed
 	ErrIndex int
-	Err      shard.Reply
+	Err      reply.Reply
 }
 
 // ExecChecked is ExecAtomic preceded by version checks, run while the batch
@@ -89,7 +90,7 @@ func (s *Session) execChecked(ctx context.Context, checks []Check, cmds [][][]by
 	}
 	var undo []saved
 	seen := map[string]bool{}
-	out := make([]shard.Reply, len(cmds))
+	out := make([]reply.Reply, len(cmds))
 	within := txnReplies{limit: s.limit}
 	for i, args := range cmds {
 		c := lookup(args[0])
@@ -125,7 +126,7 @@ func (s *Session) checkVersions(checks []Check) []Failed {
 	for _, c := range checks {
 		rep := s.tx.run(s.r.ShardOf(c.Key), shard.Versions, [][]byte{versionsName, c.Key})
 		var cur uint64
-		if rep.Kind == shard.KindArray && len(rep.Arr) == 1 {
+		if rep.Kind == reply.KindArray && len(rep.Arr) == 1 {
 			cur = uint64(rep.Arr[0].Int)
 		}
 		if cur != c.Ver {
@@ -152,7 +153,7 @@ func (s *Session) accountAtomic(start time.Duration, cmds [][][]byte, failed int
 // saved is a key's state before an atomic batch wrote it: a Peek reply.
 type saved struct {
 	key  []byte
-	prev shard.Reply
+	prev reply.Reply
 }
 
 var (
@@ -162,7 +163,7 @@ var (
 	delName      = []byte("del")
 	replace      = []byte("replace")
 
-	errAtomicInMulti = shard.Error("ERR an atomic batch cannot run inside MULTI")
+	errAtomicInMulti = reply.Error("ERR an atomic batch cannot run inside MULTI")
 )
 
 // rollback restores the saved keys, newest first.
@@ -170,7 +171,7 @@ func (s *Session) rollback(undo []saved) {
 	for i := len(undo) - 1; i >= 0; i-- {
 		u := undo[i]
 		sh := s.r.ShardOf(u.key)
-		if u.prev.Kind != shard.KindArray {
+		if u.prev.Kind != reply.KindArray {
 			s.tx.run(sh, shard.Del, [][]byte{delName, u.key})
 			continue
 		}
@@ -181,7 +182,7 @@ func (s *Session) rollback(undo []saved) {
 }
 
 // validateAtomic checks one command of an atomic batch before anything runs.
-func validateAtomic(args [][]byte) (*Command, shard.Reply, bool) {
+func validateAtomic(args [][]byte) (*Command, reply.Reply, bool) {
 	if len(args) == 0 {
 		return nil, errEmptyCommand, false
 	}
@@ -192,17 +193,17 @@ func validateAtomic(args [][]byte) (*Command, shard.Reply, bool) {
 	case !c.arityOK(len(args)):
 		return nil, arityError(c.Name), false
 	case c.kind == kindSession:
-		return nil, shard.Error("ERR " + c.Name + " is not allowed in an atomic batch"), false
+		return nil, reply.Error("ERR " + c.Name + " is not allowed in an atomic batch"), false
 	case c.Flags&FlagWrite != 0 && (c.Flags&FlagFanOut != 0 || c.FirstKey == 0):
 		// FLUSHALL, CLEAR, IMPORT: too wide to undo.
-		return nil, shard.Error("ERR " + c.Name + " is not allowed in an atomic batch"), false
+		return nil, reply.Error("ERR " + c.Name + " is not allowed in an atomic batch"), false
 	case c.Flags&FlagAdmin != 0:
-		return nil, shard.Error("ERR " + c.Name + " is not allowed in an atomic batch"), false
+		return nil, reply.Error("ERR " + c.Name + " is not allowed in an atomic batch"), false
 	}
 	if c.check != nil {
 		if rep, bad := c.check(args); bad {
 			return nil, rep, false
 		}
 	}
-	return c, shard.Reply{}, true
+	return c, reply.Reply{}, true
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 func TestExecAtomicAllOrNothing(t *testing.T) {
@@ -50,7 +50,7 @@ func TestExecAtomicAllOrNothing(t *testing.T) {
 		argv("mset", "x"),
 	} {
 		_, failed, errRep := s.ExecAtomic(ctx, [][][]byte{argv("set", a, "1"), bad})
-		if failed != 1 || errRep.Kind != shard.KindError {
+		if failed != 1 || errRep.Kind != reply.KindError {
 			t.Fatalf("case %d: failed %d %s", i, failed, errRep)
 		}
 		if got := do(t, s, "exists", a); got != "(integer) 0" {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // TestReplyBudgetParts runs a pipeline of large GETs with a reply budget:
@@ -38,7 +38,7 @@ func TestReplyBudgetParts(t *testing.T) {
 		reps, done := s.FinishPart(ctx, cmds)
 		parts++
 		for _, rep := range reps {
-			if got < 8 && (rep.Kind != shard.KindBulk || len(rep.Str) != len(val)) {
+			if got < 8 && (rep.Kind != reply.KindBulk || len(rep.Str) != len(val)) {
 				t.Fatalf("reply %d: %v", got, rep.String()[:min(40, len(rep.String()))])
 			}
 			got++
@@ -137,7 +137,7 @@ func TestReplyBudgetMatchesWhole(t *testing.T) {
 	}
 }
 
-func renderAll(reps []shard.Reply) []string {
+func renderAll(reps []reply.Reply) []string {
 	out := make([]string, len(reps))
 	for i, r := range reps {
 		out[i] = r.String()

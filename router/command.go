@@ -2,6 +2,7 @@ package router
 
 import (
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Flags describe a command for the transports, ACLs and transactions.
@@ -63,10 +64,10 @@ type Command struct {
 	fn       shard.Handler // what a shard runs (single, multi, fan-out)
 	merge    merge
 	atomic   bool                                        // kindMulti: the per-shard parts apply as one step (MSET)
-	local    func(s *Session, args [][]byte) shard.Reply // kindLocal
-	compound func(x *leased, args [][]byte) shard.Reply  // kindCompound
+	local    func(s *Session, args [][]byte) reply.Reply // kindLocal
+	compound func(x *leased, args [][]byte) reply.Reply  // kindCompound
 	single   shard.Handler                               // kindCompound: the handler when every key is on one shard
-	check    func(args [][]byte) (shard.Reply, bool)     // optional argument validation before dispatch
+	check    func(args [][]byte) (reply.Reply, bool)     // optional argument validation before dispatch
 }
 
 // arityOK reports whether n arguments (name included) satisfy the arity.

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Compound commands: several steps over several shards. Outside MULTI the
@@ -35,10 +36,10 @@ func forShards(x *leased, groups map[int][][]byte, fn func(sh int, args [][]byte
 	}
 }
 
-func msetnxCompound(x *leased, args [][]byte) shard.Reply {
+func msetnxCompound(x *leased, args [][]byte) reply.Reply {
 	groups := byShard(x, "mset", args, 2)
 	var exists int64
-	var rep shard.Reply
+	var rep reply.Reply
 	forShards(x, groups, func(sh int, a [][]byte) bool {
 		keys := [][]byte{a[0]}
 		for i := 1; i < len(a); i += 2 {
@@ -52,7 +53,7 @@ func msetnxCompound(x *leased, args [][]byte) shard.Reply {
 		return rep
 	}
 	if exists > 0 {
-		return shard.Int(0)
+		return reply.Int(0)
 	}
 	forShards(x, groups, func(sh int, a [][]byte) bool {
 		rep = x.run(sh, shard.MSet, a)
@@ -61,70 +62,70 @@ func msetnxCompound(x *leased, args [][]byte) shard.Reply {
 	if rep.IsError() {
 		return rep
 	}
-	return shard.Int(1)
+	return reply.Int(1)
 }
 
 // move takes src's value from its shard and stores it at dst on another
 // shard, keeping the expiry (RENAME across shards).
-func move(x *leased, src, dst []byte) shard.Reply {
+func move(x *leased, src, dst []byte) reply.Reply {
 	v := x.run(x.s.r.ShardOf(src), shard.Take, [][]byte{[]byte("take"), src})
-	if v.Kind != shard.KindArray {
+	if v.Kind != reply.KindArray {
 		if v.IsError() {
 			return v
 		}
-		return shard.ErrNoSuchKey
+		return reply.ErrNoSuchKey
 	}
 	return put(x, dst, v, "replace")
 }
 
 // put stores a Peek/Take reply at key.
-func put(x *leased, key []byte, v shard.Reply, mode string) shard.Reply {
+func put(x *leased, key []byte, v reply.Reply, mode string) reply.Reply {
 	at := strconv.AppendInt(nil, v.Arr[1].Int, 10)
 	return x.run(x.s.r.ShardOf(key), shard.Put,
 		[][]byte{[]byte("put"), key, v.Arr[0].Str, at, []byte(mode)})
 }
 
-func renameCompound(x *leased, args [][]byte) shard.Reply {
+func renameCompound(x *leased, args [][]byte) reply.Reply {
 	rep := move(x, args[1], args[2])
 	if rep.IsError() {
 		return rep
 	}
-	return shard.OK()
+	return reply.OK()
 }
 
-func renamenxCompound(x *leased, args [][]byte) shard.Reply {
+func renamenxCompound(x *leased, args [][]byte) reply.Reply {
 	src, dst := args[1], args[2]
 	v := x.run(x.s.r.ShardOf(src), shard.Peek, [][]byte{[]byte("peek"), src})
-	if v.Kind != shard.KindArray {
+	if v.Kind != reply.KindArray {
 		if v.IsError() {
 			return v
 		}
-		return shard.ErrNoSuchKey
+		return reply.ErrNoSuchKey
 	}
 	if n := x.run(x.s.r.ShardOf(dst), shard.ExistsAny, [][]byte{[]byte("exists"), dst}); n.Int > 0 || n.IsError() {
 		if n.IsError() {
 			return n
 		}
-		return shard.Int(0)
+		return reply.Int(0)
 	}
 	if rep := move(x, src, dst); rep.IsError() {
 		return rep
 	}
-	return shard.Int(1)
+	return reply.Int(1)
 }
 
 // copyCompound is COPY src dst [DB n] [REPLACE] across shards.
-func copyCompound(x *leased, args [][]byte) shard.Reply {
+func copyCompound(x *leased, args [][]byte) reply.Reply {
 	replace, rep, ok := shard.CopyOptions(args)
 	if !ok {
 		return rep
 	}
 	v := x.run(x.s.r.ShardOf(args[1]), shard.Peek, [][]byte{[]byte("peek"), args[1]})
-	if v.Kind != shard.KindArray {
+	if v.Kind != reply.KindArray {
 		if v.IsError() {
 			return v
 		}
-		return shard.Int(0)
+		return reply.Int(0)
 	}
 	mode := "nx"
 	if replace {
@@ -134,7 +135,7 @@ func copyCompound(x *leased, args [][]byte) shard.Reply {
 	if rep.IsError() {
 		return rep
 	}
-	return shard.Int(rep.Int)
+	return reply.Int(rep.Int)
 }
 
 // SCAN cursors: the shard index in the top 16 bits, the shard's own dict
@@ -174,34 +175,34 @@ func parseCursor(b []byte) (uint64, bool) {
 	return n, true
 }
 
-func checkScan(args [][]byte) (shard.Reply, bool) {
+func checkScan(args [][]byte) (reply.Reply, bool) {
 	if _, ok := parseCursor(args[1]); !ok {
-		return shard.ErrInvalidCursor, true
+		return reply.ErrInvalidCursor, true
 	}
 	for i := 2; i < len(args); i += 2 {
 		if i+1 >= len(args) {
-			return shard.ErrSyntax, true
+			return reply.ErrSyntax, true
 		}
 		switch {
 		case equalFold(args[i], "count"):
 			n, ok := shard.ParseInt(args[i+1])
 			if !ok {
-				return shard.ErrNotInt, true
+				return reply.ErrNotInt, true
 			}
 			if n < 1 {
-				return shard.ErrSyntax, true
+				return reply.ErrSyntax, true
 			}
 		case equalFold(args[i], "match"), equalFold(args[i], "type"):
 		default:
-			return shard.ErrSyntax, true
+			return reply.ErrSyntax, true
 		}
 	}
-	return shard.Reply{}, false
+	return reply.Reply{}, false
 }
 
 // scanCompound walks the shards in order, asking each for the keys under its
 // part of the cursor, until COUNT keys were gathered or every shard is done.
-func scanCompound(x *leased, args [][]byte) shard.Reply {
+func scanCompound(x *leased, args [][]byte) reply.Reply {
 	cur, _ := parseCursor(args[1])
 	count := int64(10)
 	var opts [][]byte
@@ -214,7 +215,7 @@ func scanCompound(x *leased, args [][]byte) shard.Reply {
 	}
 	sh := int(cur >> cursorShardShift)
 	local := cur & (1<<cursorShardShift - 1)
-	keys := []shard.Reply{}
+	keys := []reply.Reply{}
 	for sh < len(x.s.r.shards) && int64(len(keys)) < count {
 		a := [][]byte{[]byte("scan"), strconv.AppendUint(nil, local, 10)}
 		a = append(a, opts...)
@@ -233,5 +234,5 @@ func scanCompound(x *leased, args [][]byte) shard.Reply {
 	if sh < len(x.s.r.shards) {
 		next = uint64(sh)<<cursorShardShift | local
 	}
-	return shard.Array([]shard.Reply{shard.Bulk(strconv.AppendUint(nil, next, 10)), shard.Array(keys)})
+	return reply.Array([]reply.Reply{reply.Bulk(strconv.AppendUint(nil, next, 10)), reply.Array(keys)})
 }

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // DUMP file.csv writes every string key as CSV (RFC 4180, header key,value)
@@ -31,7 +32,7 @@ type dumper struct {
 	seq  atomic.Uint64
 }
 
-var errNoDumpDir = shard.Error("ERR DUMP and IMPORT are disabled: no dump directory is configured")
+var errNoDumpDir = reply.Error("ERR DUMP and IMPORT are disabled: no dump directory is configured")
 
 func newDumper(dir string) (*dumper, error) {
 	if dir == "" {
@@ -69,19 +70,19 @@ const dumpChunk = 512
 
 // file returns the dump directory and the checked file name of a DUMP or
 // IMPORT, or the error reply.
-func file(x *leased, args [][]byte) (*dumper, string, shard.Reply, bool) {
+func file(x *leased, args [][]byte) (*dumper, string, reply.Reply, bool) {
 	d := x.s.r.dump
 	if d.root == nil {
 		return nil, "", errNoDumpDir, false
 	}
 	name := string(args[1])
 	if err := checkName(name); err != nil {
-		return nil, "", shard.Error(err.Error()), false
+		return nil, "", reply.Error(err.Error()), false
 	}
-	return d, name, shard.Reply{}, true
+	return d, name, reply.Reply{}, true
 }
 
-func dumpCompound(x *leased, args [][]byte) shard.Reply {
+func dumpCompound(x *leased, args [][]byte) reply.Reply {
 	d, name, rep, ok := file(x, args)
 	if !ok {
 		return rep
@@ -89,7 +90,7 @@ func dumpCompound(x *leased, args [][]byte) shard.Reply {
 	tmp := fmt.Sprintf("%s.tmp-%d-%d", name, os.Getpid(), d.seq.Add(1))
 	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
-		return shard.Error("ERR " + err.Error())
+		return reply.Error("ERR " + err.Error())
 	}
 	err = writeCSV(x, f)
 	if err == nil {
@@ -103,10 +104,10 @@ func dumpCompound(x *leased, args [][]byte) shard.Reply {
 	}
 	if err != nil {
 		d.root.Remove(tmp)
-		return shard.Error("ERR DUMP failed: " + err.Error())
+		return reply.Error("ERR DUMP failed: " + err.Error())
 	}
 	x.s.r.log.Info().Str("file", name).Msg("dump written")
-	return shard.OK()
+	return reply.OK()
 }
 
 func writeCSV(x *leased, f io.Writer) error {
@@ -123,11 +124,11 @@ func writeCSV(x *leased, f io.Writer) error {
 			rows = rows[:0]
 			// Each chunk is one short op, so the shard keeps serving others
 			// between chunks; the file is written here, not on the shard.
-			rep := x.run(sh, func(ks *shard.Keyspace, _ [][]byte) shard.Reply {
+			rep := x.run(sh, func(ks *shard.Keyspace, _ [][]byte) reply.Reply {
 				next = ks.ScanStrings(cur, dumpChunk, func(k, v []byte) {
 					rows = append(rows, string(k), string(v))
 				})
-				return shard.OK()
+				return reply.OK()
 			}, nil)
 			if rep.IsError() {
 				return errors.New(string(rep.Str))
@@ -195,14 +196,14 @@ func fileKind(m os.FileMode) string {
 // importCompound reads a CSV written by DUMP (header key,value) and sets every
 // pair, replying with the number of keys imported. A malformed file is
 // reported with its line, and nothing after that line is applied.
-func importCompound(x *leased, args [][]byte) shard.Reply {
+func importCompound(x *leased, args [][]byte) reply.Reply {
 	d, name, rep, ok := file(x, args)
 	if !ok {
 		return rep
 	}
 	f, err := d.openRegular(name)
 	if err != nil {
-		return shard.Error("ERR IMPORT: " + err.Error())
+		return reply.Error("ERR IMPORT: " + err.Error())
 	}
 	defer f.Close()
 	r := csv.NewReader(bufio.NewReader(f))
@@ -210,11 +211,11 @@ func importCompound(x *leased, args [][]byte) shard.Reply {
 	r.ReuseRecord = false
 	head, err := r.Read()
 	if err != nil || head[0] != "key" || head[1] != "value" {
-		return shard.Error("ERR IMPORT: " + name + " is not a memshard CSV (expected header key,value)")
+		return reply.Error("ERR IMPORT: " + name + " is not a memshard CSV (expected header key,value)")
 	}
 	var n int64
 	groups := make([][][]byte, len(x.s.r.shards))
-	flush := func() shard.Reply {
+	flush := func() reply.Reply {
 		for sh, g := range groups {
 			if len(g) > 1 {
 				if rep := x.run(sh, shard.MSet, g); rep.IsError() {
@@ -223,7 +224,7 @@ func importCompound(x *leased, args [][]byte) shard.Reply {
 			}
 			groups[sh] = nil
 		}
-		return shard.OK()
+		return reply.OK()
 	}
 	pending := 0
 	for {
@@ -233,7 +234,7 @@ func importCompound(x *leased, args [][]byte) shard.Reply {
 		}
 		if err != nil {
 			flush()
-			return shard.Error("ERR IMPORT: " + err.Error() + " (" + strconv.FormatInt(n, 10) + " keys imported before it)")
+			return reply.Error("ERR IMPORT: " + err.Error() + " (" + strconv.FormatInt(n, 10) + " keys imported before it)")
 		}
 		k, v := []byte(rec[0]), []byte(rec[1])
 		sh := x.s.r.ShardOf(k)
@@ -252,5 +253,5 @@ func importCompound(x *leased, args [][]byte) shard.Reply {
 	if rep := flush(); rep.IsError() {
 		return rep
 	}
-	return shard.Int(n)
+	return reply.Int(n)
 }

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // FuzzImport feeds arbitrary files to IMPORT: it must answer with a count or
@@ -26,7 +26,7 @@ func FuzzImport(f *testing.F) {
 			t.Fatal(err)
 		}
 		rep := s.Do(context.Background(), argv("import", "in.csv"))
-		if rep.Kind != shard.KindInt && rep.Kind != shard.KindError {
+		if rep.Kind != reply.KindInt && rep.Kind != reply.KindError {
 			t.Fatalf("import: %s", rep)
 		}
 		if got := do(t, s, "ping"); got != "PONG" {
@@ -55,7 +55,7 @@ func FuzzScanCursor(f *testing.F) {
 			}
 			return
 		}
-		if rep.Kind != shard.KindArray || len(rep.Arr) != 2 {
+		if rep.Kind != reply.KindArray || len(rep.Arr) != 2 {
 			t.Fatalf("scan %q: %s", c, rep)
 		}
 		if m, ok := parseCursor([]byte(uintString(n))); !ok || m != n {
@@ -128,15 +128,15 @@ func splitNUL(b []byte) [][]byte {
 	return append(out, b[start:])
 }
 
-func checkReply(t *testing.T, r shard.Reply) {
+func checkReply(t *testing.T, r reply.Reply) {
 	t.Helper()
 	switch r.Kind {
-	case shard.KindNil, shard.KindNilArray, shard.KindInt, shard.KindDouble, shard.KindBulk:
-	case shard.KindStatus, shard.KindError:
+	case reply.KindNil, reply.KindNilArray, reply.KindInt, reply.KindDouble, reply.KindBulk:
+	case reply.KindStatus, reply.KindError:
 		if len(r.Str) == 0 {
 			t.Fatalf("empty %v reply", r.Kind)
 		}
-	case shard.KindArray, shard.KindMap:
+	case reply.KindArray, reply.KindMap:
 		for _, e := range r.Arr {
 			checkReply(t, e)
 		}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // A cross-shard MSET is atomic: transactions reading its keys never see
@@ -43,7 +43,7 @@ func TestCrossShardMsetAtomic(t *testing.T) {
 			for i := 0; i < 300 && ctx.Err() == nil; i++ {
 				if w%2 == 0 { // reader: a transaction over every key
 					reps := s.Exec(ctx, [][][]byte{argv("multi"), argv(append([]string{"mget"}, keys...)...), argv("exec")})
-					if reps[2].Kind != shard.KindArray {
+					if reps[2].Kind != reply.KindArray {
 						fail("read: %s", reps[2])
 						return
 					}
@@ -74,7 +74,7 @@ func TestCrossShardMsetAtomic(t *testing.T) {
 					cmds = [][][]byte{argv("multi"), argv(mset...), argv("exec")}
 				}
 				for _, rep := range s.Exec(ctx, cmds) {
-					if rep.Kind == shard.KindError {
+					if rep.Kind == reply.KindError {
 						fail("write %q: %s", cmds, rep)
 						return
 					}
@@ -116,7 +116,7 @@ func TestCrossShardMsetClose(t *testing.T) {
 			s := r.NewSession()
 			n := 0
 			for ; n < 100000; n++ {
-				if rep := s.Do(context.Background(), argv(mset...)); rep.Kind == shard.KindError {
+				if rep := s.Do(context.Background(), argv(mset...)); rep.Kind == reply.KindError {
 					break
 				}
 				if n == 100 {

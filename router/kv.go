@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Versioned single-key access for the key REST interface (GET/PUT/DELETE of
@@ -50,7 +51,7 @@ type KVResult struct {
 	OK      bool   // KVPut/KVDelete: the condition held and the write was made
 	Existed bool   // KVPut: the key existed before the call
 	Ver     uint64 // the key's version after the call (0: missing)
-	Err     shard.Reply
+	Err     reply.Reply
 }
 
 // KVGet returns key's value and version.
@@ -58,9 +59,9 @@ func (s *Session) KVGet(ctx context.Context, key []byte) KVResult {
 	rep := s.runOne(ctx, key, shard.GetVersion, [][]byte{[]byte("getversion"), key})
 	s.CountLocal(kvGetID, rep.IsError())
 	switch rep.Kind {
-	case shard.KindNil:
+	case reply.KindNil:
 		return KVResult{}
-	case shard.KindArray:
+	case reply.KindArray:
 		return KVResult{Value: rep.Arr[0].Str, Found: true, Ver: uint64(rep.Arr[1].Int)}
 	}
 	return KVResult{Err: rep}
@@ -75,7 +76,7 @@ func (s *Session) KVPut(ctx context.Context, key, value []byte, cond Cond, ver u
 	rep := s.runOne(ctx, key, shard.PutIfVersion, args)
 	s.CountLocal(kvPutID, rep.IsError())
 	res := condResult(rep)
-	res.Existed = rep.Kind == shard.KindArray && len(rep.Arr) == 3 && rep.Arr[2].Int == 1
+	res.Existed = rep.Kind == reply.KindArray && len(rep.Arr) == 3 && rep.Arr[2].Int == 1
 	return res
 }
 
@@ -88,8 +89,8 @@ func (s *Session) KVDelete(ctx context.Context, key []byte, cond Cond, ver uint6
 	return condResult(rep)
 }
 
-func condResult(rep shard.Reply) KVResult {
-	if rep.Kind != shard.KindArray {
+func condResult(rep reply.Reply) KVResult {
+	if rep.Kind != reply.KindArray {
 		return KVResult{Err: rep}
 	}
 	return KVResult{OK: rep.Arr[0].Int == 1, Ver: uint64(rep.Arr[1].Int)}
@@ -98,12 +99,12 @@ func condResult(rep shard.Reply) KVResult {
 // KeysWithPrefix returns the keys that start with prefix, sorted, at most
 // limit of them (0: all). Each shard is read at its own moment, as SCAN
 // does: keys written meanwhile may or may not be listed.
-func (s *Session) KeysWithPrefix(ctx context.Context, prefix []byte, limit int) ([][]byte, shard.Reply) {
+func (s *Session) KeysWithPrefix(ctx context.Context, prefix []byte, limit int) ([][]byte, reply.Reply) {
 	var keys [][]byte
 	lim := strconv.AppendInt(nil, int64(limit), 10)
 	for sh := range s.r.shards {
 		rep := s.runOn(ctx, sh, shard.KeysWithPrefix, [][]byte{[]byte("keyswithprefix"), prefix, lim})
-		if rep.Kind != shard.KindArray {
+		if rep.Kind != reply.KindArray {
 			s.CountLocal(kvListID, true)
 			return nil, rep
 		}
@@ -116,33 +117,33 @@ func (s *Session) KeysWithPrefix(ctx context.Context, prefix []byte, limit int) 
 	if limit > 0 && len(keys) > limit {
 		keys = keys[:limit]
 	}
-	return keys, shard.Reply{}
+	return keys, reply.Reply{}
 }
 
 // DeletePrefix deletes every key that starts with prefix and returns how
 // many. Each shard deletes its keys in one step; the shards are not one
 // transaction.
-func (s *Session) DeletePrefix(ctx context.Context, prefix []byte) (int64, shard.Reply) {
+func (s *Session) DeletePrefix(ctx context.Context, prefix []byte) (int64, reply.Reply) {
 	n := int64(0)
 	for sh := range s.r.shards {
 		rep := s.runOn(ctx, sh, shard.DelPrefix, [][]byte{[]byte("delprefix"), prefix})
-		if rep.Kind != shard.KindInt {
+		if rep.Kind != reply.KindInt {
 			s.CountLocal(kvDeletePrefixID, true)
 			return n, rep
 		}
 		n += rep.Int
 	}
 	s.CountLocal(kvDeletePrefixID, false)
-	return n, shard.Reply{}
+	return n, reply.Reply{}
 }
 
 // runOne runs a shard handler on key's shard.
-func (s *Session) runOne(ctx context.Context, key []byte, fn shard.Handler, args [][]byte) shard.Reply {
+func (s *Session) runOne(ctx context.Context, key []byte, fn shard.Handler, args [][]byte) reply.Reply {
 	return s.runOn(ctx, s.r.ShardOf(key), fn, args)
 }
 
 // runOn runs a shard handler on shard sh outside any transaction.
-func (s *Session) runOn(ctx context.Context, sh int, fn shard.Handler, args [][]byte) shard.Reply {
+func (s *Session) runOn(ctx context.Context, sh int, fn shard.Handler, args [][]byte) reply.Reply {
 	if s.multi {
 		return errAtomicInMulti
 	}

@@ -5,24 +5,24 @@ import (
 	"math/rand/v2"
 	"strconv"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Error replies the router produces itself, with Redis 7's wording.
 var (
-	errEmptyCommand   = shard.Error("ERR empty command")
-	errNestedMulti    = shard.Error("ERR MULTI calls can not be nested")
-	errWatchInMulti   = shard.Error("ERR WATCH inside MULTI is not allowed")
-	errSlowInMulti    = shard.Error("ERR Command not allowed inside a transaction")
-	errExecNoMulti    = shard.Error("ERR EXEC without MULTI")
-	errDiscardNoMulti = shard.Error("ERR DISCARD without MULTI")
-	errExecAbort      = shard.Error("EXECABORT Transaction discarded because of previous errors.")
+	errEmptyCommand   = reply.Error("ERR empty command")
+	errNestedMulti    = reply.Error("ERR MULTI calls can not be nested")
+	errWatchInMulti   = reply.Error("ERR WATCH inside MULTI is not allowed")
+	errSlowInMulti    = reply.Error("ERR Command not allowed inside a transaction")
+	errExecNoMulti    = reply.Error("ERR EXEC without MULTI")
+	errDiscardNoMulti = reply.Error("ERR DISCARD without MULTI")
+	errExecAbort      = reply.Error("EXECABORT Transaction discarded because of previous errors.")
 )
 
 // unknownCommand is Redis's reply to a command it does not know, quoting the
 // name and the start of the arguments (128 bytes each at most, line breaks
 // turned into spaces).
-func unknownCommand(args [][]byte) shard.Reply {
+func unknownCommand(args [][]byte) reply.Reply {
 	name := cstr(args[0])
 	if len(name) > 128 {
 		name = name[:128]
@@ -50,7 +50,7 @@ func unknownCommand(args [][]byte) shard.Reply {
 			b[i] = ' '
 		}
 	}
-	return shard.Reply{Kind: shard.KindError, Str: b}
+	return reply.Reply{Kind: reply.KindError, Str: b}
 }
 
 // cstr cuts b at its first NUL byte: Redis formats these messages with
@@ -63,28 +63,28 @@ func cstr(b []byte) []byte {
 }
 
 // arityError is Redis's reply to a wrong argument count.
-func arityError(name string) shard.Reply {
-	return shard.Error("ERR wrong number of arguments for '" + name + "' command")
+func arityError(name string) reply.Reply {
+	return reply.Error("ERR wrong number of arguments for '" + name + "' command")
 }
 
-func ping(s *Session, args [][]byte) shard.Reply {
+func ping(s *Session, args [][]byte) reply.Reply {
 	switch len(args) {
 	case 1:
-		return shard.Pong()
+		return reply.Pong()
 	case 2:
-		return shard.Bulk(args[1])
+		return reply.Bulk(args[1])
 	}
 	return arityError("ping")
 }
 
-func echo(s *Session, args [][]byte) shard.Reply { return shard.Bulk(args[1]) }
+func echo(s *Session, args [][]byte) reply.Reply { return reply.Bulk(args[1]) }
 
-func timeCmd(s *Session, args [][]byte) shard.Reply {
+func timeCmd(s *Session, args [][]byte) reply.Reply {
 	now := s.r.cfg.Clock()
 	us := now.UnixMicro()
-	return shard.Array([]shard.Reply{
-		shard.Bulk(strconv.AppendInt(nil, us/1e6, 10)),
-		shard.Bulk(strconv.AppendInt(nil, us%1e6, 10)),
+	return reply.Array([]reply.Reply{
+		reply.Bulk(strconv.AppendInt(nil, us/1e6, 10)),
+		reply.Bulk(strconv.AppendInt(nil, us%1e6, 10)),
 	})
 }
 

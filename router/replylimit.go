@@ -1,6 +1,6 @@
 package router
 
-import "github.com/memshard/memshard/shard"
+import "github.com/memshard/memshard/shard/reply"
 
 // A transaction's replies are built whole while its shards are held, so a
 // pipeline's reply budget (SetReplyBudget) cannot split them. The reply
@@ -19,13 +19,13 @@ import "github.com/memshard/memshard/shard"
 // passed the limit, having applied nothing.
 func (s *Session) SetReplyLimit(n int, err string) {
 	s.limit = max(n, 0)
-	s.limitErr = shard.Error(err)
-	s.limitExec = shard.Error(err + "; the transaction was applied, its replies dropped")
+	s.limitErr = reply.Error(err)
+	s.limitExec = reply.Error(err + "; the transaction was applied, its replies dropped")
 }
 
 // replySize is about the memory a reply holds: its bytes and a fixed cost
 // per reply.
-func replySize(r *shard.Reply) int {
+func replySize(r *reply.Reply) int {
 	n := 32 + len(r.Str)
 	for i := range r.Arr {
 		n += replySize(&r.Arr[i])
@@ -40,7 +40,7 @@ type txnReplies struct {
 }
 
 // add counts r and reports whether the replies are still within the limit.
-func (t *txnReplies) add(r *shard.Reply) bool {
+func (t *txnReplies) add(r *reply.Reply) bool {
 	if t.limit == 0 {
 		return true
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // TestReplyLimitExec: a MULTI of 200 GETs of a 256 KiB value (50 MiB of
@@ -33,7 +33,7 @@ func TestReplyLimitExec(t *testing.T) {
 	got := s.Do(context.Background(), argv("EXEC"))
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
-	if got.Kind != shard.KindError || !strings.HasPrefix(string(got.Str), limitErr+"; the transaction was applied") {
+	if got.Kind != reply.KindError || !strings.HasPrefix(string(got.Str), limitErr+"; the transaction was applied") {
 		t.Fatalf("EXEC over the limit: %v", got)
 	}
 	if n := do(t, s, "GET", "n"); n != `"2"` {
@@ -53,7 +53,7 @@ func TestReplyLimitExec(t *testing.T) {
 	do(t, s, "MULTI")
 	do(t, s, "GET", "big")
 	do(t, s, "GET", "n")
-	if got := s.Do(context.Background(), argv("EXEC")); got.Kind != shard.KindArray || len(got.Arr) != 2 || len(got.Arr[0].Str) != 256<<10 {
+	if got := s.Do(context.Background(), argv("EXEC")); got.Kind != reply.KindArray || len(got.Arr) != 2 || len(got.Arr[0].Str) != 256<<10 {
 		t.Fatalf("EXEC under the limit: kind %v, %d replies", got.Kind, len(got.Arr))
 	}
 }

@@ -17,10 +17,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/memshard/memshard/actor"
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
+	"github.com/rs/zerolog"
 )
 
 // Errors returned by New and the session.
@@ -133,15 +133,15 @@ func (r *Router) Close() {
 
 // Call runs fn on shard i's goroutine and returns its reply (administrative
 // use: INFO, tests). The reply is the caller's.
-func (r *Router) Call(i int, fn func(ks *shard.Keyspace) shard.Reply) shard.Reply {
-	return r.shards[i].Call(func(ks *shard.Keyspace) shard.Reply { return fn(ks).Clone() })
+func (r *Router) Call(i int, fn func(ks *shard.Keyspace) reply.Reply) reply.Reply {
+	return r.shards[i].Call(func(ks *shard.Keyspace) reply.Reply { return fn(ks).Clone() })
 }
 
 // Stats sums the counters of every shard.
 func (r *Router) Stats() shard.Stats {
 	var t shard.Stats
 	for _, s := range r.shards {
-		s.Call(func(ks *shard.Keyspace) shard.Reply {
+		s.Call(func(ks *shard.Keyspace) reply.Reply {
 			st := ks.Stats()
 			t.Keys += st.Keys
 			t.KeysWithTTL += st.KeysWithTTL
@@ -151,7 +151,7 @@ func (r *Router) Stats() shard.Stats {
 			t.Changes += st.Changes
 			t.ExpireCycles += st.ExpireCycles
 			t.BytesInValues += st.BytesInValues
-			return shard.Reply{}
+			return reply.Reply{}
 		})
 	}
 	return t

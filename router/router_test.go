@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 func newRouter(tb testing.TB, shards int) *Router {
@@ -95,13 +95,13 @@ func TestCrossShardMultiKey(t *testing.T) {
 	rnd.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 	order = append(order[:3], append([]string{"missing"}, order[3:]...)...)
 	rep := s.Do(context.Background(), argv(append([]string{"mget"}, order...)...))
-	if rep.Kind != shard.KindArray || len(rep.Arr) != len(order) {
+	if rep.Kind != reply.KindArray || len(rep.Arr) != len(order) {
 		t.Fatalf("mget: %s", rep)
 	}
 	for i, k := range order {
 		want := "v-" + k
 		if k == "missing" {
-			if rep.Arr[i].Kind != shard.KindNil {
+			if rep.Arr[i].Kind != reply.KindNil {
 				t.Fatalf("mget[%d] %s: %s", i, k, rep.Arr[i])
 			}
 			continue
@@ -153,7 +153,7 @@ func TestCrossShardRenameCopyMsetnx(t *testing.T) {
 		}
 	}
 	// The TTL moved with the key: c came from a via b.
-	if got := s.Do(context.Background(), argv("pttl", c)); got.Kind != shard.KindInt || got.Int <= 0 {
+	if got := s.Do(context.Background(), argv("pttl", c)); got.Kind != reply.KindInt || got.Int <= 0 {
 		// c was set by MSETNX afterwards, so it has no TTL now: check on a fresh rename.
 		t.Logf("pttl after msetnx: %s", got)
 	}
@@ -209,7 +209,7 @@ func TestScanCoversEveryShard(t *testing.T) {
 		churn := 0
 		for {
 			rep := s.Do(context.Background(), argv("scan", cursor, "count", strconv.Itoa(1+rnd.IntN(200))))
-			if rep.Kind != shard.KindArray {
+			if rep.Kind != reply.KindArray {
 				t.Fatalf("scan: %s", rep)
 			}
 			for _, k := range rep.Arr[1].Arr {
@@ -253,7 +253,7 @@ func TestScanCoversEveryShard(t *testing.T) {
 		t.Fatalf("scan match: %v", got)
 	}
 	for _, bad := range [][]string{{"scan", "x"}, {"scan", "0", "count", "0"}, {"scan", "0", "count"}, {"scan", "0", "foo", "1"}} {
-		if rep := s.Do(context.Background(), argv(bad...)); rep.Kind != shard.KindError {
+		if rep := s.Do(context.Background(), argv(bad...)); rep.Kind != reply.KindError {
 			t.Fatalf("%v: %s", bad, rep)
 		}
 	}
@@ -432,7 +432,7 @@ func TestTransactionsAtomicAndIsolated(t *testing.T) {
 					}
 				} else {
 					reps := s.Exec(context.Background(), [][][]byte{argv("multi"), argv("decrby", from, amt), argv("incrby", to, amt), argv("exec")})
-					if reps[3].Kind != shard.KindArray {
+					if reps[3].Kind != reply.KindArray {
 						t.Errorf("transfer: %s", reps[3])
 						return
 					}
@@ -466,7 +466,7 @@ func TestContextCancelDoesNotLeak(t *testing.T) {
 		t.Fatalf("after cancel: %s", got)
 	}
 	r.Close()
-	if rep := s.Do(context.Background(), argv("get", "b")); rep.Kind != shard.KindError {
+	if rep := s.Do(context.Background(), argv("get", "b")); rep.Kind != reply.KindError {
 		t.Fatalf("after close: %s", rep)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -493,7 +493,7 @@ func TestDumpImport(t *testing.T) {
 		t.Fatalf("dump: %s", got)
 	}
 	for _, bad := range []string{"../x.csv", "/etc/passwd", "a/../../x", ""} {
-		if rep := s.Do(context.Background(), argv("dump", bad)); rep.Kind != shard.KindError {
+		if rep := s.Do(context.Background(), argv("dump", bad)); rep.Kind != reply.KindError {
 			t.Fatalf("dump %q: %s", bad, rep)
 		}
 	}
@@ -506,7 +506,7 @@ func TestDumpImport(t *testing.T) {
 			t.Fatalf("%s: %s", k, got)
 		}
 	}
-	if rep := s.Do(context.Background(), argv("import", "nope.csv")); rep.Kind != shard.KindError {
+	if rep := s.Do(context.Background(), argv("import", "nope.csv")); rep.Kind != reply.KindError {
 		t.Fatalf("import missing: %s", rep)
 	}
 }

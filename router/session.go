@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Session is one client's view of the router: a connection, a WebSocket, an
@@ -25,7 +26,7 @@ type Session struct {
 	keySh   []int32  // shard of each key of an ordered multi-key command
 	cnt     []int32  // per-shard counters for ordered merges
 	args    [][]byte // backing store of split argument vectors
-	replies []shard.Reply
+	replies []reply.Reply
 	scratch *shard.Batch // single ops of compound commands
 	tx      leased
 	// atomic is set when the planned batches must apply as one step across
@@ -49,8 +50,8 @@ type Session struct {
 	budget int     // see SetReplyBudget
 
 	limit     int         // see SetReplyLimit
-	limitErr  shard.Reply // an atomic batch's replies passed the limit
-	limitExec shard.Reply // EXEC's replies passed it
+	limitErr  reply.Reply // an atomic batch's replies passed the limit
+	limitExec reply.Reply // EXEC's replies passed it
 }
 
 // slot is how one command of a pipeline gets its reply.
@@ -93,7 +94,7 @@ func (s *Session) Router() *Router { return s.r }
 func (s *Session) InMulti() bool { return s.multi }
 
 // Do runs one command.
-func (s *Session) Do(ctx context.Context, args [][]byte) shard.Reply {
+func (s *Session) Do(ctx context.Context, args [][]byte) reply.Reply {
 	one := [1][][]byte{args}
 	return s.Exec(ctx, one[:])[0]
 }
@@ -103,7 +104,7 @@ func (s *Session) Do(ctx context.Context, args [][]byte) shard.Reply {
 // over several shards, EXEC, RENAME across shards …) act as barriers: what
 // precedes them completes first, so a client always observes its own
 // commands in order.
-func (s *Session) Exec(ctx context.Context, cmds [][][]byte) []shard.Reply {
+func (s *Session) Exec(ctx context.Context, cmds [][][]byte) []reply.Reply {
 	s.Start(cmds)
 	return s.Finish(ctx, cmds)
 }
@@ -158,7 +159,7 @@ func (s *Session) SetReplyBudget(n int) { s.budget = max(n, 0) }
 // (barriers included) and returns one reply per command, valid until the
 // session's next call. Finish without Start returns nothing. With a reply
 // budget it runs every part and keeps all their replies.
-func (s *Session) Finish(ctx context.Context, cmds [][][]byte) []shard.Reply {
+func (s *Session) Finish(ctx context.Context, cmds [][][]byte) []reply.Reply {
 	if !s.pend.started {
 		return nil
 	}
@@ -178,7 +179,7 @@ func (s *Session) Finish(ctx context.Context, cmds [][][]byte) []shard.Reply {
 // before asking (an event loop whose client does not read its replies)
 // holds the rest of the pipeline back. Without a reply budget (see
 // SetReplyBudget) the first part is the whole pipeline.
-func (s *Session) FinishPart(ctx context.Context, cmds [][][]byte) ([]shard.Reply, bool) {
+func (s *Session) FinishPart(ctx context.Context, cmds [][][]byte) ([]reply.Reply, bool) {
 	if !s.pend.started {
 		return nil, true
 	}
@@ -187,11 +188,11 @@ func (s *Session) FinishPart(ctx context.Context, cmds [][][]byte) ([]shard.Repl
 
 // finishPart returns the next part; forget drops the memory of the parts
 // handed over before.
-func (s *Session) finishPart(ctx context.Context, cmds [][][]byte, forget bool) ([]shard.Reply, bool) {
+func (s *Session) finishPart(ctx context.Context, cmds [][][]byte, forget bool) ([]reply.Reply, bool) {
 	p := &s.pend
 	if forget {
 		for i := p.forgot; i < p.emitted; i++ {
-			s.replies[i] = shard.Reply{Kind: s.replies[i].Kind} // the kind is counted at the end
+			s.replies[i] = reply.Reply{Kind: s.replies[i].Kind} // the kind is counted at the end
 		}
 		p.forgot = p.emitted
 	}
@@ -246,7 +247,7 @@ func (s *Session) settle() {
 }
 
 // emit hands over the replies from the last part's end up to cut.
-func (s *Session) emit(cut int) []shard.Reply {
+func (s *Session) emit(cut int) []reply.Reply {
 	p := &s.pend
 	r := s.replies[p.emitted:cut]
 	p.emitted, p.made = cut, 0
@@ -287,11 +288,11 @@ func (s *Session) ran(sl *slot) bool {
 // dropOps clears the op replies a merged slot read.
 func (s *Session) dropOps(sl *slot) {
 	if sl.c == nil || sl.c.kind == kindSingle {
-		s.batches[sl.sh].Ops[sl.op].Reply = shard.Reply{}
+		s.batches[sl.sh].Ops[sl.op].Reply = reply.Reply{}
 		return
 	}
 	for _, pt := range s.parts[sl.p0 : sl.p0+sl.pn] {
-		s.batches[pt.sh].Ops[pt.op].Reply = shard.Reply{}
+		s.batches[pt.sh].Ops[pt.op].Reply = reply.Reply{}
 	}
 }
 
@@ -387,7 +388,7 @@ func (s *Session) resetOps() {
 // prepare looks the command up and handles what needs no shard: unknown
 // command, arity, MULTI queueing, local commands, argument checks. It
 // returns nil when it wrote the final reply to out.
-func (s *Session) prepare(args [][]byte, out *shard.Reply) *Command {
+func (s *Session) prepare(args [][]byte, out *reply.Reply) *Command {
 	if len(args) == 0 {
 		s.note(UnknownCommand)
 		*out = errEmptyCommand
@@ -424,7 +425,7 @@ func (s *Session) prepare(args [][]byte, out *shard.Reply) *Command {
 	if s.multi && c.Flags&FlagNoMulti == 0 {
 		s.queued = append(s.queued, CopyArgs(args))
 		s.queuedLocal = append(s.queuedLocal, nil)
-		*out = shard.Queued()
+		*out = reply.Queued()
 		return nil
 	}
 	if c.kind == kindSession {
@@ -435,7 +436,7 @@ func (s *Session) prepare(args [][]byte, out *shard.Reply) *Command {
 				return nil
 			}
 			s.multi = true
-			*out = shard.OK()
+			*out = reply.OK()
 			return nil
 		case "watch":
 			if s.multi {
@@ -609,7 +610,7 @@ func (s *Session) abandon(err error) {
 	old := s.batches
 	s.done = make(chan *shard.Batch, len(old)+1)
 	s.batches = make([]*shard.Batch, len(old))
-	rep := shard.Error("ERR " + err.Error())
+	rep := reply.Error("ERR " + err.Error())
 	for i, b := range old {
 		nb := &shard.Batch{Done: s.done, Ops: make([]shard.Op, len(b.Ops))}
 		for j := range nb.Ops {
@@ -624,13 +625,13 @@ func (s *Session) abandon(err error) {
 
 func failBatch(b *shard.Batch) {
 	for i := range b.Ops {
-		b.Ops[i].Reply = shard.ErrShardStopped
+		b.Ops[i].Reply = reply.ErrShardStopped
 	}
 	b.Next = len(b.Ops)
 }
 
 // merge writes the final reply of a slot after its batches completed.
-func (s *Session) merge(sl *slot, out *shard.Reply) {
+func (s *Session) merge(sl *slot, out *reply.Reply) {
 	if sl.c == nil || sl.c.kind == kindSingle {
 		*out = s.batches[sl.sh].Ops[sl.op].Reply
 		return
@@ -639,11 +640,11 @@ func (s *Session) merge(sl *slot, out *shard.Reply) {
 }
 
 // mergeParts combines the per-shard replies of a multi-key or fan-out command.
-func (s *Session) mergeParts(sl *slot) shard.Reply {
+func (s *Session) mergeParts(sl *slot) reply.Reply {
 	parts := s.parts[sl.p0 : sl.p0+sl.pn]
-	reply := func(p part) shard.Reply { return s.batches[p.sh].Ops[p.op].Reply }
+	replyOf := func(p part) reply.Reply { return s.batches[p.sh].Ops[p.op].Reply }
 	for _, p := range parts {
-		if r := reply(p); r.Kind == shard.KindError {
+		if r := replyOf(p); r.Kind == reply.KindError {
 			return r
 		}
 	}
@@ -653,28 +654,28 @@ func (s *Session) mergeParts(sl *slot) shard.Reply {
 	case mergeSum, mergeIsEmpty:
 		var n int64
 		for _, p := range parts {
-			n += reply(p).Int
+			n += replyOf(p).Int
 		}
 		if sl.c.merge == mergeIsEmpty {
-			return shard.Int(b2i(n == 0))
+			return reply.Int(b2i(n == 0))
 		}
-		return shard.Int(n)
+		return reply.Int(n)
 	case mergeConcat:
-		var all []shard.Reply
+		var all []reply.Reply
 		for _, p := range parts {
-			all = append(all, reply(p).Arr...)
+			all = append(all, replyOf(p).Arr...)
 		}
 		if all == nil {
-			all = []shard.Reply{}
+			all = []reply.Reply{}
 		}
-		return shard.Array(all)
+		return reply.Array(all)
 	case mergeRandom:
 		return s.mergeRandom(parts)
 	}
-	return shard.OK()
+	return reply.OK()
 }
 
-func (s *Session) mergeOrdered(sl *slot, parts []part) shard.Reply {
+func (s *Session) mergeOrdered(sl *slot, parts []part) reply.Reply {
 	byShard := s.cnt // reused: first the part index of each shard, then a cursor
 	for i := range byShard {
 		byShard[i] = -1
@@ -683,40 +684,40 @@ func (s *Session) mergeOrdered(sl *slot, parts []part) shard.Reply {
 		byShard[p.sh] = int32(i)
 	}
 	next := make([]int32, len(parts))
-	out := make([]shard.Reply, sl.kn)
+	out := make([]reply.Reply, sl.kn)
 	for j, sh := range s.keySh[sl.k0 : sl.k0+sl.kn] {
 		pi := byShard[sh]
 		p := parts[pi]
 		out[j] = s.batches[p.sh].Ops[p.op].Reply.Arr[next[pi]]
 		next[pi]++
 	}
-	return shard.Array(out)
+	return reply.Array(out)
 }
 
 // mergeRandom picks one shard's random key with probability proportional to
 // the shard's size, so RANDOMKEY is uniform over the whole keyspace.
-func (s *Session) mergeRandom(parts []part) shard.Reply {
+func (s *Session) mergeRandom(parts []part) reply.Reply {
 	var total int64
 	for _, p := range parts {
 		total += s.batches[p.sh].Ops[p.op].Reply.Arr[1].Int
 	}
 	if total == 0 {
-		return shard.Nil()
+		return reply.Nil()
 	}
 	pick := randInt63n(total)
 	for _, p := range parts {
 		r := s.batches[p.sh].Ops[p.op].Reply
-		if pick < r.Arr[1].Int && r.Arr[0].Kind != shard.KindNil {
+		if pick < r.Arr[1].Int && r.Arr[0].Kind != reply.KindNil {
 			return r.Arr[0]
 		}
 		pick -= r.Arr[1].Int
 	}
 	for _, p := range parts { // the chosen shard had only expired keys
-		if r := s.batches[p.sh].Ops[p.op].Reply; r.Arr[0].Kind != shard.KindNil {
+		if r := s.batches[p.sh].Ops[p.op].Reply; r.Arr[0].Kind != reply.KindNil {
 			return r.Arr[0]
 		}
 	}
-	return shard.Nil()
+	return reply.Nil()
 }
 
 func b2i(b bool) int64 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Command statistics for /metrics.
@@ -202,7 +203,7 @@ func (s *Session) note(id uint16) { s.st.ids = append(s.st.ids, id) }
 // index of one more that failed) and the call's duration to the session's
 // block. Calls are summed per run of equal names in plain memory first,
 // then added to the block once per distinct name.
-func (s *Session) account(start time.Duration, replies []shard.Reply, failed int) {
+func (s *Session) account(start time.Duration, replies []reply.Reply, failed int) {
 	st := &s.st
 	b := st.blk
 	if ids := st.ids; len(ids) > 0 {
@@ -222,7 +223,7 @@ func (s *Session) account(start time.Duration, replies []shard.Reply, failed int
 			}
 		}
 		for i := range min(len(replies), len(ids)) {
-			if replies[i].Kind == shard.KindError {
+			if replies[i].Kind == reply.KindError {
 				b.errs[ids[i]].Add(1)
 			}
 		}

@@ -2,6 +2,7 @@ package router
 
 import (
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // table is every command memshard knows, keyed by lower-case name. Arity and
@@ -89,7 +90,7 @@ func addServerCommands() {
 	fan("clear", 1, w|FlagAdmin, shard.Flush, mergeOK)
 
 	compound := func(name string, arity int, flags Flags, first, last, step int, single shard.Handler,
-		fn func(x *leased, args [][]byte) shard.Reply) *Command {
+		fn func(x *leased, args [][]byte) reply.Reply) *Command {
 		c := &Command{Name: name, Arity: arity, Flags: flags, FirstKey: first, LastKey: last, Step: step,
 			kind: kindCompound, single: single, compound: fn}
 		add(c)
@@ -105,7 +106,7 @@ func addServerCommands() {
 	compound("dump", 2, ro|FlagAdmin|FlagFanOut|FlagSlow, 0, 0, 0, nil, dumpCompound)
 	compound("import", 2, w|FlagAdmin|FlagFanOut|FlagSlow, 0, 0, 0, nil, importCompound)
 
-	local := func(name string, arity int, flags Flags, fn func(s *Session, args [][]byte) shard.Reply) {
+	local := func(name string, arity int, flags Flags, fn func(s *Session, args [][]byte) reply.Reply) {
 		add(&Command{Name: name, Arity: arity, Flags: flags, kind: kindLocal, local: fn})
 	}
 	local("ping", -1, f, ping)
@@ -194,21 +195,21 @@ func Commands(fn func(c *Command)) {
 	}
 }
 
-func checkPairs(args [][]byte) (shard.Reply, bool) {
+func checkPairs(args [][]byte) (reply.Reply, bool) {
 	if len(args)%2 == 0 {
 		return arityError(string(lowerName(args[0]))), true
 	}
-	return shard.Reply{}, false
+	return reply.Reply{}, false
 }
 
-func checkFlush(args [][]byte) (shard.Reply, bool) {
+func checkFlush(args [][]byte) (reply.Reply, bool) {
 	if len(args) == 1 {
-		return shard.Reply{}, false
+		return reply.Reply{}, false
 	}
 	if len(args) == 2 && (equalFold(args[1], "sync") || equalFold(args[1], "async")) {
-		return shard.Reply{}, false
+		return reply.Reply{}, false
 	}
-	return shard.ErrSyntax, true
+	return reply.ErrSyntax, true
 }
 
 func lowerName(b []byte) []byte {

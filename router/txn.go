@@ -4,13 +4,14 @@ import (
 	"context"
 
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // execAbortCmd stands for an EXEC with the wrong arity inside MULTI: Redis
 // discards the transaction and says why.
 var execAbortCmd = &Command{Name: "execabort", kind: kindSession}
 
-var errExecArityAbort = shard.Error("EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command")
+var errExecArityAbort = reply.Error("EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command")
 
 // leased runs single ops on shards for compound commands and transactions.
 // A shard with a lease in leases is reached through its lease (it runs
@@ -24,7 +25,7 @@ type leased struct {
 
 // run executes one op on shard sh and returns its reply, which stays valid
 // until the session's next Exec.
-func (x *leased) run(sh int, fn shard.Handler, args [][]byte) shard.Reply {
+func (x *leased) run(sh int, fn shard.Handler, args [][]byte) reply.Reply {
 	b := x.s.scratch
 	clear(b.Ops)
 	b.Ops = b.Ops[:0]
@@ -34,14 +35,14 @@ func (x *leased) run(sh int, fn shard.Handler, args [][]byte) shard.Reply {
 		return b.Ops[0].Reply
 	}
 	if !x.s.r.shards[sh].Send(b) {
-		return shard.ErrShardStopped
+		return reply.ErrShardStopped
 	}
 	if x.ctx == nil {
 		x.ctx = context.Background()
 	}
 	x.s.wait(x.ctx, 1)
 	if x.s.scratch != b { // abandoned
-		return shard.Error("ERR " + x.ctx.Err().Error())
+		return reply.Error("ERR " + x.ctx.Err().Error())
 	}
 	return b.Ops[0].Reply
 }
@@ -146,7 +147,7 @@ func (s *Session) need(c *Command, args [][]byte, mark []bool) {
 }
 
 // runLeased executes one command while the transaction holds its shards.
-func (s *Session) runLeased(args [][]byte) shard.Reply {
+func (s *Session) runLeased(args [][]byte) reply.Reply {
 	c := lookup(args[0])
 	if c.check != nil {
 		if rep, bad := c.check(args); bad {
@@ -157,7 +158,7 @@ func (s *Session) runLeased(args [][]byte) shard.Reply {
 	case kindLocal:
 		return c.local(s, args)
 	case kindSession: // UNWATCH queued inside MULTI: EXEC already unwatched
-		return shard.OK()
+		return reply.OK()
 	case kindCompound:
 		if !s.singleShard(c, args) {
 			return c.compound(&s.tx, args)
@@ -170,14 +171,14 @@ func (s *Session) runLeased(args [][]byte) shard.Reply {
 			s.tx.leases[sh].Run(b)
 		}
 	}
-	var out shard.Reply
+	var out reply.Reply
 	s.merge(&s.slots[0], &out)
 	return out
 }
 
 // barrier runs a command that must see every earlier command of the
 // pipeline completed: session commands and cross-shard compound commands.
-func (s *Session) barrier(ctx context.Context, args [][]byte) shard.Reply {
+func (s *Session) barrier(ctx context.Context, args [][]byte) reply.Reply {
 	c := lookup(args[0])
 	if !c.arityOK(len(args)) && c.Name == "exec" {
 		c = execAbortCmd
@@ -195,13 +196,13 @@ func (s *Session) barrier(ctx context.Context, args [][]byte) shard.Reply {
 		}
 		s.resetMulti()
 		s.unwatch(ctx)
-		return shard.OK()
+		return reply.OK()
 	case "watch":
 		s.addWatch(ctx, args[1:])
-		return shard.OK()
+		return reply.OK()
 	case "unwatch":
 		s.unwatch(ctx)
-		return shard.OK()
+		return reply.OK()
 	}
 	// A compound command outside a transaction.
 	if c.Flags&FlagFanOut != 0 || c.FirstKey == 0 {
@@ -217,11 +218,11 @@ func (s *Session) barrier(ctx context.Context, args [][]byte) shard.Reply {
 	return c.compound(&s.tx, args)
 }
 
-func txnFailed(ctx context.Context) shard.Reply {
+func txnFailed(ctx context.Context) reply.Reply {
 	if err := ctx.Err(); err != nil {
-		return shard.Error("ERR " + err.Error())
+		return reply.Error("ERR " + err.Error())
 	}
-	return shard.ErrShardStopped
+	return reply.ErrShardStopped
 }
 
 func (s *Session) resetMulti() {
@@ -232,7 +233,7 @@ func (s *Session) resetMulti() {
 // execMulti runs the queued transaction atomically: it leases every shard the
 // transaction or its WATCH touches, checks the watched keys, runs the
 // commands in order and releases the shards.
-func (s *Session) execMulti(ctx context.Context) shard.Reply {
+func (s *Session) execMulti(ctx context.Context) reply.Reply {
 	if !s.multi {
 		return errExecNoMulti
 	}
@@ -264,10 +265,10 @@ func (s *Session) execMulti(ctx context.Context) shard.Reply {
 		if s.watch.Dirty() {
 			s.tx.release()
 			s.unwatch(ctx)
-			return shard.Reply{Kind: shard.KindNilArray}
+			return reply.Reply{Kind: reply.KindNilArray}
 		}
 	}
-	out := make([]shard.Reply, len(queued))
+	out := make([]reply.Reply, len(queued))
 	within := txnReplies{limit: s.limit}
 	dropped := 0
 	for i, args := range queued {
@@ -292,24 +293,24 @@ func (s *Session) execMulti(ctx context.Context) shard.Reply {
 	if within.limit > 0 && within.size > within.limit {
 		return s.limitExec
 	}
-	return shard.Array(out)
+	return reply.Array(out)
 }
 
 // LocalFunc runs a command the transport answers itself (a connection
 // command such as CLIENT SETNAME) when a transaction queued it reaches EXEC.
-type LocalFunc func(args [][]byte) shard.Reply
+type LocalFunc func(args [][]byte) reply.Reply
 
 // QueueLocal queues a transport-level command inside MULTI, as Redis queues
 // CLIENT, SELECT or CONFIG there; fn runs at EXEC and its reply takes the
 // command's place in EXEC's array. It returns QUEUED, or an error when no
 // MULTI is open.
-func (s *Session) QueueLocal(args [][]byte, fn LocalFunc) shard.Reply {
+func (s *Session) QueueLocal(args [][]byte, fn LocalFunc) reply.Reply {
 	if !s.multi {
 		return errExecNoMulti
 	}
 	s.queued = append(s.queued, CopyArgs(args))
 	s.queuedLocal = append(s.queuedLocal, fn)
-	return shard.Queued()
+	return reply.Queued()
 }
 
 // FlagQueueError marks an open MULTI as failed, as a command rejected while
@@ -378,24 +379,24 @@ func (s *Session) Close() {
 }
 
 func watchOp(w *shard.Watch) shard.Handler {
-	return func(ks *shard.Keyspace, args [][]byte) shard.Reply {
+	return func(ks *shard.Keyspace, args [][]byte) reply.Reply {
 		for _, k := range args[1:] {
 			ks.AddWatch(k, w)
 		}
-		return shard.OK()
+		return reply.OK()
 	}
 }
 
 func unwatchOp(w *shard.Watch) shard.Handler {
-	return func(ks *shard.Keyspace, args [][]byte) shard.Reply {
+	return func(ks *shard.Keyspace, args [][]byte) reply.Reply {
 		for _, k := range args[1:] {
 			ks.RemoveWatch(k, w)
 		}
-		return shard.OK()
+		return reply.OK()
 	}
 }
 
-func checkWatchOp(ks *shard.Keyspace, args [][]byte) shard.Reply {
+func checkWatchOp(ks *shard.Keyspace, args [][]byte) reply.Reply {
 	ks.CheckWatch(args[1:])
-	return shard.OK()
+	return reply.OK()
 }

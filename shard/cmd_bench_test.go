@@ -3,6 +3,8 @@ package shard
 import (
 	"strconv"
 	"testing"
+
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // benchKeys is the number of keys the benchmarks' keyspace holds.
@@ -33,7 +35,7 @@ func BenchmarkGet(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ks.ResetArena()
-		if r := Get(ks, gets[i&(benchKeys-1)]); r.Kind != KindBulk {
+		if r := Get(ks, gets[i&(benchKeys-1)]); r.Kind != reply.KindBulk {
 			b.Fatal(r)
 		}
 	}
@@ -47,7 +49,7 @@ func BenchmarkGetMiss(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ks.ResetArena()
-		if r := Get(ks, miss); r.Kind != KindNil {
+		if r := Get(ks, miss); r.Kind != reply.KindNil {
 			b.Fatal(r)
 		}
 	}
@@ -60,7 +62,7 @@ func BenchmarkSet(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if r := Set(ks, sets[i&(benchKeys-1)]); r.Kind != KindStatus {
+		if r := Set(ks, sets[i&(benchKeys-1)]); r.Kind != reply.KindStatus {
 			b.Fatal(r)
 		}
 	}
@@ -77,7 +79,7 @@ func BenchmarkSetEX(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if r := Set(ks, ex[i&(benchKeys-1)]); r.Kind != KindStatus {
+		if r := Set(ks, ex[i&(benchKeys-1)]); r.Kind != reply.KindStatus {
 			b.Fatal(r)
 		}
 	}
@@ -94,7 +96,7 @@ func BenchmarkIncr(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if r := Incr(ks, keys[i&1023]); r.Kind != KindInt {
+		if r := Incr(ks, keys[i&1023]); r.Kind != reply.KindInt {
 			b.Fatal(r)
 		}
 	}

@@ -3,6 +3,8 @@ package shard
 import (
 	"fmt"
 	"testing"
+
+	"github.com/memshard/memshard/shard/reply"
 )
 
 func TestExpireCommands(t *testing.T) {
@@ -162,7 +164,7 @@ func TestExpireConditions(t *testing.T) {
 				do(t, ks, fmt.Sprintf("EXPIRE k %d", c.ttl))
 			}
 			cmd := cmd + " " + c.opt
-			if got := do(t, ks, cmd); got.Kind != KindInt || got.Int != c.want {
+			if got := do(t, ks, cmd); got.Kind != reply.KindInt || got.Int != c.want {
 				t.Errorf("TTL %d, %s: got %s, want %d", c.ttl, cmd, got, c.want)
 			}
 			if got := do(t, ks, "TTL k"); got.Int != int64(c.ttlA) {

@@ -3,53 +3,55 @@ package shard
 import (
 	"math"
 	"strconv"
+
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Counter command handlers: INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT.
 
 // Incr: INCR key.
-func Incr(ks *Keyspace, args [][]byte) Reply { return incrBy(ks, args[1], 1) }
+func Incr(ks *Keyspace, args [][]byte) reply.Reply { return incrBy(ks, args[1], 1) }
 
 // Decr: DECR key.
-func Decr(ks *Keyspace, args [][]byte) Reply { return incrBy(ks, args[1], -1) }
+func Decr(ks *Keyspace, args [][]byte) reply.Reply { return incrBy(ks, args[1], -1) }
 
 // IncrBy: INCRBY key increment.
-func IncrBy(ks *Keyspace, args [][]byte) Reply {
+func IncrBy(ks *Keyspace, args [][]byte) reply.Reply {
 	n, ok := parseInt(args[2])
 	if !ok {
-		return ErrNotInt
+		return reply.ErrNotInt
 	}
 	return incrBy(ks, args[1], n)
 }
 
 // DecrBy: DECRBY key decrement.
-func DecrBy(ks *Keyspace, args [][]byte) Reply {
+func DecrBy(ks *Keyspace, args [][]byte) reply.Reply {
 	n, ok := parseInt(args[2])
 	if !ok {
-		return ErrNotInt
+		return reply.ErrNotInt
 	}
 	if n == math.MinInt64 {
-		return ErrDecrOverflow
+		return reply.ErrDecrOverflow
 	}
 	return incrBy(ks, args[1], -n)
 }
 
 // incrBy adds n to the integer stored at key (0 when missing). An existing
 // key keeps its TTL.
-func incrBy(ks *Keyspace, key []byte, n int64) Reply {
+func incrBy(ks *Keyspace, key []byte, n int64) reply.Reply {
 	e := ks.lookup(key)
 	var v int64
 	if e != nil {
 		if notString(e) {
-			return ErrWrongType
+			return reply.ErrWrongType
 		}
 		var ok bool
 		if v, ok = parseInt(ks.val(e)); !ok {
-			return ErrNotInt
+			return reply.ErrNotInt
 		}
 	}
 	if (n < 0 && v < 0 && n < math.MinInt64-v) || (n > 0 && v > 0 && n > math.MaxInt64-v) {
-		return ErrOverflow
+		return reply.ErrOverflow
 	}
 	v += n
 	if e == nil {
@@ -59,32 +61,32 @@ func incrBy(ks *Keyspace, key []byte, n int64) Reply {
 		ks.scratch = strconv.AppendInt(ks.scratch[:0], v, 10)
 		ks.setValue(e, ks.scratch)
 	}
-	return Int(v)
+	return reply.Int(v)
 }
 
 // IncrByFloat: INCRBYFLOAT key increment. The arithmetic is that of the x87
 // long double Redis uses on x86-64 and the result is printed as Redis prints
 // it (see cmd_float.go), so "10.5" + "0.1" is "10.6" and 3.0e3 is "3000".
 // An existing key keeps its TTL.
-func IncrByFloat(ks *Keyspace, args [][]byte) Reply {
+func IncrByFloat(ks *Keyspace, args [][]byte) reply.Reply {
 	e := ks.lookup(args[1])
 	var cur ldouble
 	if e != nil {
 		if notString(e) {
-			return ErrWrongType
+			return reply.ErrWrongType
 		}
 		var ok bool
 		if cur, ok = parseLongDouble(ks.val(e)); !ok {
-			return ErrNotFloat
+			return reply.ErrNotFloat
 		}
 	}
 	incr, ok := parseLongDouble(args[2])
 	if !ok {
-		return ErrNotFloat
+		return reply.ErrNotFloat
 	}
 	sum, ok := addLongDouble(cur, incr)
 	if !ok {
-		return ErrNaNInf
+		return reply.ErrNaNInf
 	}
 	s := formatLongDouble(sum)
 	if e == nil {

@@ -3,6 +3,8 @@ package shard
 import (
 	"bytes"
 	"math"
+
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Generic key command handlers (DEL EXISTS TOUCH TYPE RENAME RENAMENX COPY),
@@ -11,37 +13,37 @@ import (
 // (Peek Take Put ExistsAny). All run on the shard's goroutine.
 
 // Del: DEL key [key ...] (also UNLINK). Replies how many keys it removed.
-func Del(ks *Keyspace, args [][]byte) Reply {
+func Del(ks *Keyspace, args [][]byte) reply.Reply {
 	n := int64(0)
 	for _, k := range args[1:] {
 		if ks.remove(k) {
 			n++
 		}
 	}
-	return Int(n)
+	return reply.Int(n)
 }
 
 // Exists: EXISTS key [key ...]. A key named twice counts twice.
-func Exists(ks *Keyspace, args [][]byte) Reply {
+func Exists(ks *Keyspace, args [][]byte) reply.Reply {
 	n := int64(0)
 	for _, k := range args[1:] {
 		if ks.lookupRead(k) != nil {
 			n++
 		}
 	}
-	return Int(n)
+	return reply.Int(n)
 }
 
 // Touch: TOUCH key [key ...]. Replies how many of the keys exist.
-func Touch(ks *Keyspace, args [][]byte) Reply { return Exists(ks, args) }
+func Touch(ks *Keyspace, args [][]byte) reply.Reply { return Exists(ks, args) }
 
 var (
-	statusNone   = Reply{Kind: KindStatus, Str: []byte("none")}
-	statusString = Reply{Kind: KindStatus, Str: []byte("string")}
+	statusNone   = reply.Reply{Kind: reply.KindStatus, Str: []byte("none")}
+	statusString = reply.Reply{Kind: reply.KindStatus, Str: []byte("string")}
 )
 
 // Type: TYPE key. Replies the type name as a status, "none" when missing.
-func Type(ks *Keyspace, args [][]byte) Reply {
+func Type(ks *Keyspace, args [][]byte) reply.Reply {
 	e := ks.lookupRead(args[1])
 	switch {
 	case e == nil:
@@ -49,35 +51,35 @@ func Type(ks *Keyspace, args [][]byte) Reply {
 	case e.typ == typeString:
 		return statusString
 	}
-	return Status(typeName(e.typ))
+	return reply.Status(typeName(e.typ))
 }
 
 // Rename: RENAME key newkey. The TTL moves with the value.
-func Rename(ks *Keyspace, args [][]byte) Reply { return rename(ks, args[1], args[2], false) }
+func Rename(ks *Keyspace, args [][]byte) reply.Reply { return rename(ks, args[1], args[2], false) }
 
 // RenameNX: RENAMENX key newkey. Replies 0 when newkey exists.
-func RenameNX(ks *Keyspace, args [][]byte) Reply { return rename(ks, args[1], args[2], true) }
+func RenameNX(ks *Keyspace, args [][]byte) reply.Reply { return rename(ks, args[1], args[2], true) }
 
-func rename(ks *Keyspace, src, dst []byte, nx bool) Reply {
+func rename(ks *Keyspace, src, dst []byte, nx bool) reply.Reply {
 	e := ks.lookup(src)
 	if e == nil {
-		return ErrNoSuchKey
+		return reply.ErrNoSuchKey
 	}
 	if bytes.Equal(src, dst) {
 		if nx {
-			return Int(0)
+			return reply.Int(0)
 		}
-		return OK()
+		return reply.OK()
 	}
 	if nx && ks.lookup(dst) != nil {
-		return Int(0)
+		return reply.Int(0)
 	}
 	ks.copyEntry(e, dst)
 	ks.remove(src)
 	if nx {
-		return Int(1)
+		return reply.Int(1)
 	}
-	return OK()
+	return reply.OK()
 }
 
 // copyEntry stores a copy of e's value and TTL under dst, replacing whatever
@@ -94,7 +96,7 @@ func (ks *Keyspace) copyEntry(e *entry, dst []byte) {
 // CopyOptions parses COPY's options (args from position 3) as Redis does:
 // DB 0 is this database, 1-15 are refused (there is one database), anything
 // else is out of range. ok is false when rep is the error to return.
-func CopyOptions(args [][]byte) (replace bool, rep Reply, ok bool) {
+func CopyOptions(args [][]byte) (replace bool, rep reply.Reply, ok bool) {
 	db := int64(0)
 	for j := 3; j < len(args); j++ {
 		switch {
@@ -104,62 +106,62 @@ func CopyOptions(args [][]byte) (replace bool, rep Reply, ok bool) {
 			j++
 			n, ok := parseInt(args[j])
 			if !ok {
-				return false, ErrNotInt, false
+				return false, reply.ErrNotInt, false
 			}
 			if n < math.MinInt32 || n > math.MaxInt32 {
-				return false, ErrIntRange, false
+				return false, reply.ErrIntRange, false
 			}
 			if n < 0 || n >= 16 {
-				return false, ErrDBIndex, false
+				return false, reply.ErrDBIndex, false
 			}
 			db = n
 		default:
-			return false, ErrSyntax, false
+			return false, reply.ErrSyntax, false
 		}
 	}
 	if db != 0 {
-		return false, ErrCopyOtherDB, false
+		return false, reply.ErrCopyOtherDB, false
 	}
-	return replace, Reply{}, true
+	return replace, reply.Reply{}, true
 }
 
 // Copy: COPY source destination [DB index] [REPLACE].
-func Copy(ks *Keyspace, args [][]byte) Reply {
+func Copy(ks *Keyspace, args [][]byte) reply.Reply {
 	replace, rep, ok := CopyOptions(args)
 	if !ok {
 		return rep
 	}
 	src, dst := args[1], args[2]
 	if bytes.Equal(src, dst) {
-		return ErrSameObject
+		return reply.ErrSameObject
 	}
 	e := ks.lookupRead(src)
 	if e == nil {
-		return Int(0)
+		return reply.Int(0)
 	}
 	if !replace && ks.lookup(dst) != nil {
-		return Int(0)
+		return reply.Int(0)
 	}
 	ks.copyEntry(e, dst)
-	return Int(1)
+	return reply.Int(1)
 }
 
 // DBSize: the shard's part of DBSIZE, its number of keys, counting expired
 // keys not reclaimed yet as Redis does. Also ISEMPTY's and LEN's part.
-func DBSize(ks *Keyspace, _ [][]byte) Reply { return Int(int64(ks.Len())) }
+func DBSize(ks *Keyspace, _ [][]byte) reply.Reply { return reply.Int(int64(ks.Len())) }
 
 // Flush: the shard's part of FLUSHALL/FLUSHDB/CLEAR. Removes every key.
-func Flush(ks *Keyspace, _ [][]byte) Reply {
+func Flush(ks *Keyspace, _ [][]byte) reply.Reply {
 	ks.flush()
-	return OK()
+	return reply.OK()
 }
 
 // Keys: the shard's part of KEYS pattern: its live keys that match, in no
 // particular order. Expired keys are skipped, not reclaimed (as in Redis).
-func Keys(ks *Keyspace, args [][]byte) Reply {
+func Keys(ks *Keyspace, args [][]byte) reply.Reply {
 	pat := args[1]
 	all := len(pat) == 1 && pat[0] == '*'
-	out := []Reply{}
+	out := []reply.Reply{}
 	ks.d.each(func(c int32) bool {
 		e := ks.d.at(c)
 		if !ks.expired(e) && (all || Match(pat, ks.key(e), false)) {
@@ -167,7 +169,7 @@ func Keys(ks *Keyspace, args [][]byte) Reply {
 		}
 		return true
 	})
-	return Array(out)
+	return reply.Array(out)
 }
 
 // ScanShard: the shard's part of SCAN, called as
@@ -177,10 +179,10 @@ func Keys(ks *Keyspace, args [][]byte) Reply {
 // uint64(r.Arr[0].Int)), 0 when the shard is done. As Redis does, it visits
 // buckets until it has seen COUNT keys (matching or not) or visited 10*COUNT
 // buckets, then filters; expired keys it meets are left out and reclaimed.
-func ScanShard(ks *Keyspace, args [][]byte) Reply {
+func ScanShard(ks *Keyspace, args [][]byte) reply.Reply {
 	cursor, ok := parseCursor(args[1])
 	if !ok {
-		return ErrInvalidCursor
+		return reply.ErrInvalidCursor
 	}
 	var pat, typ []byte
 	count := 10
@@ -194,19 +196,19 @@ func ScanShard(ks *Keyspace, args [][]byte) Reply {
 		case eqFold(args[j], "COUNT"):
 			n, ok := parseInt(v)
 			if !ok || n < 1 {
-				return ErrSyntax
+				return reply.ErrSyntax
 			}
 			count = int(min(n, math.MaxInt32))
 		case eqFold(args[j], "TYPE"):
 			typ = v
 		default:
-			return ErrSyntax
+			return reply.ErrSyntax
 		}
 	}
 	if len(args)%2 != 0 {
-		return ErrSyntax
+		return reply.ErrSyntax
 	}
-	keys := []Reply{}
+	keys := []reply.Reply{}
 	var expired []string
 	seen := 0
 	for visits := 0; ; visits++ {
@@ -229,7 +231,7 @@ func ScanShard(ks *Keyspace, args [][]byte) Reply {
 	for _, k := range expired {
 		ks.lookupString(k) // reclaims it
 	}
-	return Array([]Reply{Int(int64(cursor)), Array(keys)})
+	return reply.Array([]reply.Reply{reply.Int(int64(cursor)), reply.Array(keys)})
 }
 
 // parseCursor parses a SCAN cursor: decimal digits within uint64.
@@ -255,15 +257,15 @@ const randomTries = 100
 // RandomKeyShard: the shard's part of RANDOMKEY. Replies [key or nil,
 // number of keys in the shard] so that the router can weigh the shards; the
 // count is 0 when the shard has no live key.
-func RandomKeyShard(ks *Keyspace, _ [][]byte) Reply {
+func RandomKeyShard(ks *Keyspace, _ [][]byte) reply.Reply {
 	for i := 0; i < randomTries; i++ {
 		c := ks.d.random()
 		if c == 0 {
-			return Array([]Reply{Nil(), Int(0)})
+			return reply.Array([]reply.Reply{reply.Nil(), reply.Int(0)})
 		}
 		e := ks.d.at(c)
 		if !ks.expired(e) {
-			return Array([]Reply{ks.bulk(ks.key(e)), Int(int64(ks.Len()))})
+			return reply.Array([]reply.Reply{ks.bulk(ks.key(e)), reply.Int(int64(ks.Len()))})
 		}
 		ks.expire(e)
 	}
@@ -277,31 +279,31 @@ func RandomKeyShard(ks *Keyspace, _ [][]byte) Reply {
 		return true
 	})
 	if live == 0 {
-		return Array([]Reply{Nil(), Int(0)})
+		return reply.Array([]reply.Reply{reply.Nil(), reply.Int(0)})
 	}
-	return Array([]Reply{ks.bulk(ks.key(ks.d.at(live))), Int(int64(ks.Len()))})
+	return reply.Array([]reply.Reply{ks.bulk(ks.key(ks.d.at(live))), reply.Int(int64(ks.Len()))})
 }
 
 // peek is Peek's reply for a live entry.
-func (ks *Keyspace) peek(e *entry) Reply {
-	return Array([]Reply{ks.bulk(ks.val(e)), Int(ks.expireAt(e)), ks.bulkStr(typeName(e.typ)), Int(int64(e.ver))})
+func (ks *Keyspace) peek(e *entry) reply.Reply {
+	return reply.Array([]reply.Reply{ks.bulk(ks.val(e)), reply.Int(ks.expireAt(e)), ks.bulkStr(typeName(e.typ)), reply.Int(int64(e.ver))})
 }
 
 // Peek: [_, key]. Nil when missing, else [value, expireAt unix ms or 0,
 // type name, version]. For the router's cross-shard commands.
-func Peek(ks *Keyspace, args [][]byte) Reply {
+func Peek(ks *Keyspace, args [][]byte) reply.Reply {
 	e := ks.lookup(args[1])
 	if e == nil {
-		return Nil()
+		return reply.Nil()
 	}
 	return ks.peek(e)
 }
 
 // Take: [_, key]. Peek, then delete the key.
-func Take(ks *Keyspace, args [][]byte) Reply {
+func Take(ks *Keyspace, args [][]byte) reply.Reply {
 	e := ks.lookup(args[1])
 	if e == nil {
-		return Nil()
+		return reply.Nil()
 	}
 	r := ks.peek(e)
 	ks.remove(args[1])
@@ -313,30 +315,30 @@ func Take(ks *Keyspace, args [][]byte) Reply {
 // when mode is "nx". With a version (a rollback restoring a key), the key
 // gets that version back instead of a new one. Replies 1 when stored, 0 when
 // not.
-func Put(ks *Keyspace, args [][]byte) Reply {
+func Put(ks *Keyspace, args [][]byte) reply.Reply {
 	if len(args) != 5 && len(args) != 6 {
-		return ErrSyntax
+		return reply.ErrSyntax
 	}
 	var ver int64
 	if len(args) == 6 {
 		v, ok := parseInt(args[5])
 		if !ok || v < 0 {
-			return ErrNotInt
+			return reply.ErrNotInt
 		}
 		ver = v
 	}
 	at, ok := parseInt(args[3])
 	if !ok || at < 0 {
-		return ErrNotInt
+		return reply.ErrNotInt
 	}
 	switch {
 	case eqFold(args[4], "REPLACE"):
 	case eqFold(args[4], "NX"):
 		if ks.lookup(args[1]) != nil {
-			return Int(0)
+			return reply.Int(0)
 		}
 	default:
-		return ErrSyntax
+		return reply.ErrSyntax
 	}
 	e, _ := ks.set(args[1], args[2], false)
 	if at != 0 {
@@ -345,16 +347,16 @@ func Put(ks *Keyspace, args [][]byte) Reply {
 	if ver != 0 {
 		e.ver = uint64(ver)
 	}
-	return Int(1)
+	return reply.Int(1)
 }
 
 // ExistsAny: [_, key...]. Replies how many of the keys exist (MSETNX's check).
-func ExistsAny(ks *Keyspace, args [][]byte) Reply {
+func ExistsAny(ks *Keyspace, args [][]byte) reply.Reply {
 	n := int64(0)
 	for _, k := range args[1:] {
 		if ks.lookup(k) != nil {
 			n++
 		}
 	}
-	return Int(n)
+	return reply.Int(n)
 }

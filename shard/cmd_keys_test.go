@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/memshard/memshard/shard/reply"
 )
 
 func TestKeyCommands(t *testing.T) {
@@ -172,9 +174,9 @@ var keyScripts = []script{
 }
 
 // sortedKeys returns the keys of a KEYS reply, sorted.
-func sortedKeys(tb testing.TB, r Reply) []string {
+func sortedKeys(tb testing.TB, r reply.Reply) []string {
 	tb.Helper()
-	if r.Kind != KindArray || r.Arr == nil {
+	if r.Kind != reply.KindArray || r.Arr == nil {
 		tb.Fatalf("KEYS reply %s is not an array", r)
 	}
 	var ks []string
@@ -243,7 +245,7 @@ func TestExpiredInvisible(t *testing.T) {
 		for _, probe := range []string{c, "GET k", "GET j", "PTTL k", "KEYS *"} {
 			a, b := do(t, expired, probe), do(t, fresh, probe)
 			if probe == "KEYS *" {
-				a, b = BulkString(strings.Join(sortedKeys(t, a), ",")), BulkString(strings.Join(sortedKeys(t, b), ","))
+				a, b = reply.BulkString(strings.Join(sortedKeys(t, a), ",")), reply.BulkString(strings.Join(sortedKeys(t, b), ","))
 			}
 			if a.String() != b.String() {
 				t.Errorf("after %q: %s answers %s on an expired key, %s on a missing one", c, probe, a, b)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // testSeed returns the seed of a randomised test: $MEMSHARD_SEED, or the time.
@@ -34,7 +36,7 @@ func scanStep(tb testing.TB, ks *Keyspace, cursor uint64, opts ...string) (uint6
 	}
 	ks.ResetArena()
 	r := ScanShard(ks, args)
-	if r.Kind != KindArray || len(r.Arr) != 2 || r.Arr[0].Kind != KindInt || r.Arr[1].Kind != KindArray {
+	if r.Kind != reply.KindArray || len(r.Arr) != 2 || r.Arr[0].Kind != reply.KindInt || r.Arr[1].Kind != reply.KindArray {
 		tb.Fatalf("SCAN reply %s", r)
 	}
 	var keys []string

@@ -1,6 +1,10 @@
 package shard
 
-import "math"
+import (
+	"math"
+
+	"github.com/memshard/memshard/shard/reply"
+)
 
 // String command handlers. Each is a Handler: it runs on the shard's
 // goroutine, args[0] is the command name and the router has checked Redis's
@@ -75,10 +79,10 @@ func parseSetOpts(args [][]byte, forSet bool) (setOpts, bool) {
 
 // when returns the absolute expiry in unix ms that o's expire option names.
 // bad is the "invalid expire time" error of the calling command.
-func (o *setOpts) when(now int64, bad Reply) (int64, Reply, bool) {
+func (o *setOpts) when(now int64, bad reply.Reply) (int64, reply.Reply, bool) {
 	ms, ok := parseInt(o.expire)
 	if !ok {
-		return 0, ErrNotInt, false
+		return 0, reply.ErrNotInt, false
 	}
 	seconds := o.flags&(optEX|optEXAT) != 0
 	if ms <= 0 || (seconds && ms > math.MaxInt64/1000) {
@@ -93,52 +97,52 @@ func (o *setOpts) when(now int64, bad Reply) (int64, Reply, bool) {
 		}
 		ms += now
 	}
-	return ms, Reply{}, true
+	return ms, reply.Reply{}, true
 }
 
 // Get: GET key.
-func Get(ks *Keyspace, args [][]byte) Reply {
+func Get(ks *Keyspace, args [][]byte) reply.Reply {
 	e := ks.lookupRead(args[1])
 	if e == nil {
-		return Nil()
+		return reply.Nil()
 	}
 	if notString(e) {
-		return ErrWrongType
+		return reply.ErrWrongType
 	}
 	return ks.bulk(ks.val(e))
 }
 
 // Set: SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL].
-func Set(ks *Keyspace, args [][]byte) Reply {
+func Set(ks *Keyspace, args [][]byte) reply.Reply {
 	if len(args) == 3 {
 		ks.set(args[1], args[2], false)
-		return OK()
+		return reply.OK()
 	}
 	o, ok := parseSetOpts(args[3:], true)
 	if !ok {
-		return ErrSyntax
+		return reply.ErrSyntax
 	}
-	return setGeneric(ks, args[1], args[2], o, ErrInvalidExpire)
+	return setGeneric(ks, args[1], args[2], o, reply.ErrInvalidExpire)
 }
 
 // setGeneric runs SET with parsed options; bad is the command's invalid
 // expire time error.
-func setGeneric(ks *Keyspace, key, val []byte, o setOpts, bad Reply) Reply {
+func setGeneric(ks *Keyspace, key, val []byte, o setOpts, bad reply.Reply) reply.Reply {
 	var at int64
 	if o.flags&optExpire != 0 {
-		var r Reply
+		var r reply.Reply
 		var ok bool
 		if at, r, ok = o.when(ks.Now(), bad); !ok {
 			return r
 		}
 	}
-	old := Nil()
+	old := reply.Nil()
 	var found bool
 	if o.flags&optGet != 0 {
 		e := ks.lookupRead(key)
 		if e != nil {
 			if notString(e) {
-				return ErrWrongType
+				return reply.ErrWrongType
 			}
 			old = ks.bulk(ks.val(e))
 		}
@@ -156,41 +160,41 @@ func setGeneric(ks *Keyspace, key, val []byte, o setOpts, bad Reply) Reply {
 	if o.flags&optGet != 0 {
 		return old
 	}
-	return OK()
+	return reply.OK()
 }
 
 // GetSet: GETSET key value (SET key value GET).
-func GetSet(ks *Keyspace, args [][]byte) Reply {
-	return setGeneric(ks, args[1], args[2], setOpts{flags: optGet}, ErrInvalidExpire)
+func GetSet(ks *Keyspace, args [][]byte) reply.Reply {
+	return setGeneric(ks, args[1], args[2], setOpts{flags: optGet}, reply.ErrInvalidExpire)
 }
 
 // SetNX: SETNX key value. Replies 1 when it set the key, 0 when it existed.
-func SetNX(ks *Keyspace, args [][]byte) Reply {
+func SetNX(ks *Keyspace, args [][]byte) reply.Reply {
 	if ks.lookup(args[1]) != nil {
-		return Int(0)
+		return reply.Int(0)
 	}
 	ks.set(args[1], args[2], false)
-	return Int(1)
+	return reply.Int(1)
 }
 
 // SetEx: SETEX key seconds value.
-func SetEx(ks *Keyspace, args [][]byte) Reply {
-	return setGeneric(ks, args[1], args[3], setOpts{flags: optEX, expire: args[2]}, ErrInvalidExpireSetEx)
+func SetEx(ks *Keyspace, args [][]byte) reply.Reply {
+	return setGeneric(ks, args[1], args[3], setOpts{flags: optEX, expire: args[2]}, reply.ErrInvalidExpireSetEx)
 }
 
 // PSetEx: PSETEX key milliseconds value.
-func PSetEx(ks *Keyspace, args [][]byte) Reply {
-	return setGeneric(ks, args[1], args[3], setOpts{flags: optPX, expire: args[2]}, ErrInvalidExpirePSetEx)
+func PSetEx(ks *Keyspace, args [][]byte) reply.Reply {
+	return setGeneric(ks, args[1], args[3], setOpts{flags: optPX, expire: args[2]}, reply.ErrInvalidExpirePSetEx)
 }
 
 // GetDel: GETDEL key. Replies the value and deletes the key.
-func GetDel(ks *Keyspace, args [][]byte) Reply {
+func GetDel(ks *Keyspace, args [][]byte) reply.Reply {
 	e := ks.lookupRead(args[1])
 	if e == nil {
-		return Nil()
+		return reply.Nil()
 	}
 	if notString(e) {
-		return ErrWrongType
+		return reply.ErrWrongType
 	}
 	r := ks.bulk(ks.val(e))
 	ks.remove(args[1])
@@ -198,22 +202,22 @@ func GetDel(ks *Keyspace, args [][]byte) Reply {
 }
 
 // GetEx: GETEX key [EX s|PX ms|EXAT ts|PXAT ms-ts|PERSIST].
-func GetEx(ks *Keyspace, args [][]byte) Reply {
+func GetEx(ks *Keyspace, args [][]byte) reply.Reply {
 	o, ok := parseSetOpts(args[2:], false)
 	if !ok {
-		return ErrSyntax
+		return reply.ErrSyntax
 	}
 	e := ks.lookupRead(args[1])
 	if e == nil {
-		return Nil()
+		return reply.Nil()
 	}
 	if notString(e) {
-		return ErrWrongType
+		return reply.ErrWrongType
 	}
 	var at int64
 	if o.flags&optExpire != 0 {
-		var r Reply
-		if at, r, ok = o.when(ks.Now(), ErrInvalidExpireGetEx); !ok {
+		var r reply.Reply
+		if at, r, ok = o.when(ks.Now(), reply.ErrInvalidExpireGetEx); !ok {
 			return r
 		}
 	}
@@ -230,88 +234,88 @@ func GetEx(ks *Keyspace, args [][]byte) Reply {
 }
 
 // MGet: MGET key [key ...]. A missing key or one of another type is nil.
-func MGet(ks *Keyspace, args [][]byte) Reply {
-	out := make([]Reply, len(args)-1)
+func MGet(ks *Keyspace, args [][]byte) reply.Reply {
+	out := make([]reply.Reply, len(args)-1)
 	for i, k := range args[1:] {
 		if e := ks.lookupRead(k); e != nil && !notString(e) {
 			out[i] = ks.bulk(ks.val(e))
 		}
 	}
-	return Array(out)
+	return reply.Array(out)
 }
 
 // MSet: MSET key value [key value ...].
-func MSet(ks *Keyspace, args [][]byte) Reply {
+func MSet(ks *Keyspace, args [][]byte) reply.Reply {
 	if len(args)%2 == 0 {
-		return ErrArityMSet
+		return reply.ErrArityMSet
 	}
 	for i := 1; i < len(args); i += 2 {
 		ks.set(args[i], args[i+1], false)
 	}
-	return OK()
+	return reply.OK()
 }
 
 // MSetNX: MSETNX key value [key value ...]. Sets all the keys and replies 1,
 // or sets none and replies 0 when any of them exists.
-func MSetNX(ks *Keyspace, args [][]byte) Reply {
+func MSetNX(ks *Keyspace, args [][]byte) reply.Reply {
 	if len(args)%2 == 0 {
-		return ErrArityMSetNX
+		return reply.ErrArityMSetNX
 	}
 	for i := 1; i < len(args); i += 2 {
 		if ks.lookup(args[i]) != nil {
-			return Int(0)
+			return reply.Int(0)
 		}
 	}
 	for i := 1; i < len(args); i += 2 {
 		ks.set(args[i], args[i+1], false)
 	}
-	return Int(1)
+	return reply.Int(1)
 }
 
 // Append: APPEND key value. Replies the new length.
-func Append(ks *Keyspace, args [][]byte) Reply {
+func Append(ks *Keyspace, args [][]byte) reply.Reply {
 	v := args[2]
 	e := ks.lookup(args[1])
 	if e == nil {
 		ks.set(args[1], v, false)
-		return Int(int64(len(v)))
+		return reply.Int(int64(len(v)))
 	}
 	if notString(e) {
-		return ErrWrongType
+		return reply.ErrWrongType
 	}
 	if len(ks.val(e))+len(v) > maxStringLen {
-		return ErrMaxString
+		return reply.ErrMaxString
 	}
 	ks.appendValue(e, v)
-	return Int(int64(len(ks.val(e))))
+	return reply.Int(int64(len(ks.val(e))))
 }
 
 // StrLen: STRLEN key. 0 for a missing key.
-func StrLen(ks *Keyspace, args [][]byte) Reply {
+func StrLen(ks *Keyspace, args [][]byte) reply.Reply {
 	e := ks.lookupRead(args[1])
 	if e == nil {
-		return Int(0)
+		return reply.Int(0)
 	}
 	if notString(e) {
-		return ErrWrongType
+		return reply.ErrWrongType
 	}
-	return Int(int64(len(ks.val(e))))
+	return reply.Int(int64(len(ks.val(e))))
 }
 
 // GetRange: GETRANGE key start end, with negative indexes from the end. A
 // missing key is the empty string.
-func GetRange(ks *Keyspace, args [][]byte) Reply {
+func GetRange(ks *Keyspace, args [][]byte) reply.Reply {
 	start, ok1 := parseInt(args[2])
 	end, ok2 := parseInt(args[3])
 	if !ok1 || !ok2 {
-		return ErrNotInt
+		return reply.ErrNotInt
 	}
 	e := ks.lookupRead(args[1])
 	if e == nil {
 		return ks.bulk(nil)
 	}
 	if notString(e) {
-		return ErrWrongType
+		return reply.ErrWrongType
 	}
 	n := int64(len(ks.val(e)))
 	if start < 0 && end < 0 && start > end {
@@ -336,34 +340,34 @@ func GetRange(ks *Keyspace, args [][]byte) Reply {
 
 // SetRange: SETRANGE key offset value. Pads with zero bytes up to offset and
 // replies the new length.
-func SetRange(ks *Keyspace, args [][]byte) Reply {
+func SetRange(ks *Keyspace, args [][]byte) reply.Reply {
 	off, ok := parseInt(args[2])
 	if !ok {
-		return ErrNotInt
+		return reply.ErrNotInt
 	}
 	if off < 0 {
-		return ErrOffsetRange
+		return reply.ErrOffsetRange
 	}
 	v := args[3]
 	e := ks.lookup(args[1])
 	if e != nil && notString(e) {
-		return ErrWrongType
+		return reply.ErrWrongType
 	}
 	if len(v) == 0 { // nothing to write: no key is created
 		if e == nil {
-			return Int(0)
+			return reply.Int(0)
 		}
-		return Int(int64(len(ks.val(e))))
+		return reply.Int(int64(len(ks.val(e))))
 	}
 	if off > maxStringLen-int64(len(v)) {
-		return ErrMaxString
+		return reply.ErrMaxString
 	}
 	end := int(off) + len(v)
 	if e == nil {
 		buf := make([]byte, end)
 		copy(buf[off:], v)
 		ks.set(args[1], buf, false)
-		return Int(int64(end))
+		return reply.Int(int64(end))
 	}
 	val := ks.val(e)
 	if end > len(val) {
@@ -371,5 +375,5 @@ func SetRange(ks *Keyspace, args [][]byte) Reply {
 	}
 	copy(val[off:], v)
 	ks.setValue(e, val)
-	return Int(int64(len(val)))
+	return reply.Int(int64(len(val)))
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // The command tests run scripts of command lines against a Keyspace with a
@@ -79,7 +81,7 @@ func splitLine(tb testing.TB, line string) [][]byte {
 
 // do runs one command line and returns its reply, deep-copied so that it
 // survives the next arena reset.
-func do(tb testing.TB, ks *Keyspace, line string) Reply {
+func do(tb testing.TB, ks *Keyspace, line string) reply.Reply {
 	tb.Helper()
 	args := splitLine(tb, line)
 	h, ok := testHandlers[strings.ToUpper(string(args[0]))]

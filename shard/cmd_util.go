@@ -3,6 +3,8 @@ package shard
 import (
 	"math"
 	"unsafe"
+
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Helpers shared by the command handlers (cmd_*.go). Handlers run on the
@@ -101,10 +103,10 @@ func typeName(t valueType) string {
 }
 
 // bulkStr is ks.bulk for bytes held as a string (a key), without a conversion.
-func (ks *Keyspace) bulkStr(s string) Reply {
+func (ks *Keyspace) bulkStr(s string) reply.Reply {
 	dst := ks.reserve(len(s))
 	copy(dst, s)
-	return Reply{Kind: KindBulk, Str: dst}
+	return reply.Reply{Kind: reply.KindBulk, Str: dst}
 }
 
 // AppendLower appends s to dst with ASCII letters in lower case (command

@@ -3,6 +3,8 @@ package shard
 import (
 	"bytes"
 	"slices"
+
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Versioned access: the handlers behind the key REST routes and checked
@@ -20,29 +22,29 @@ const (
 )
 
 // GetVersion: [_, key]. Nil when missing, else [value, version].
-func GetVersion(ks *Keyspace, args [][]byte) Reply {
+func GetVersion(ks *Keyspace, args [][]byte) reply.Reply {
 	e := ks.lookupRead(args[1])
 	if e == nil {
-		return Nil()
+		return reply.Nil()
 	}
 	if notString(e) {
-		return ErrWrongType
+		return reply.ErrWrongType
 	}
-	return Array([]Reply{ks.bulk(ks.val(e)), Int(int64(e.ver))})
+	return reply.Array([]reply.Reply{ks.bulk(ks.val(e)), reply.Int(int64(e.ver))})
 }
 
 // Versions: [_, key...]. Replies the version of each key, 0 for a missing
 // one.
-func Versions(ks *Keyspace, args [][]byte) Reply {
-	out := make([]Reply, len(args)-1)
+func Versions(ks *Keyspace, args [][]byte) reply.Reply {
+	out := make([]reply.Reply, len(args)-1)
 	for i, k := range args[1:] {
 		var v uint64
 		if e := ks.lookup(k); e != nil {
 			v = e.ver
 		}
-		out[i] = Int(int64(v))
+		out[i] = reply.Int(int64(v))
 	}
-	return Array(out)
+	return reply.Array(out)
 }
 
 // condHolds reports whether cond holds for e (nil: missing) and version ver.
@@ -68,58 +70,58 @@ func condHolds(e *entry, cond []byte, ver int64) (bool, bool) {
 // TTL when pttlMs > 0, else none) if cond holds. Replies [1, new version,
 // existed] when stored, [0, current version, existed] when not; existed is
 // 1 when the key existed before the call.
-func PutIfVersion(ks *Keyspace, args [][]byte) Reply {
+func PutIfVersion(ks *Keyspace, args [][]byte) reply.Reply {
 	if len(args) != 6 {
-		return ErrSyntax
+		return reply.ErrSyntax
 	}
 	ver, ok1 := parseInt(args[4])
 	px, ok2 := parseInt(args[5])
 	if !ok1 || !ok2 || ver < 0 || px < 0 {
-		return ErrNotInt
+		return reply.ErrNotInt
 	}
 	e := ks.lookup(args[1])
 	if e != nil && notString(e) {
-		return ErrWrongType
+		return reply.ErrWrongType
 	}
 	holds, known := condHolds(e, args[3], ver)
 	if !known {
-		return ErrSyntax
+		return reply.ErrSyntax
 	}
-	existed := Int(0)
+	existed := reply.Int(0)
 	if e != nil {
-		existed = Int(1)
+		existed = reply.Int(1)
 	}
 	if !holds {
-		return Array([]Reply{Int(0), Int(int64(verOf(e))), existed})
+		return reply.Array([]reply.Reply{reply.Int(0), reply.Int(int64(verOf(e))), existed})
 	}
 	e, _ = ks.set(args[1], args[2], false)
 	if px > 0 {
 		ks.setExpire(e, ks.Now()+px)
 	}
-	return Array([]Reply{Int(1), Int(int64(e.ver)), existed})
+	return reply.Array([]reply.Reply{reply.Int(1), reply.Int(int64(e.ver)), existed})
 }
 
 // DelIfVersion: [_, key, cond, version]. Deletes key if cond holds. Replies
 // [1, 0] when a key was deleted, [0, current version] when not (a missing key
 // that satisfied the condition replies [0, 0]).
-func DelIfVersion(ks *Keyspace, args [][]byte) Reply {
+func DelIfVersion(ks *Keyspace, args [][]byte) reply.Reply {
 	if len(args) != 4 {
-		return ErrSyntax
+		return reply.ErrSyntax
 	}
 	ver, ok := parseInt(args[3])
 	if !ok || ver < 0 {
-		return ErrNotInt
+		return reply.ErrNotInt
 	}
 	e := ks.lookup(args[1])
 	holds, known := condHolds(e, args[2], ver)
 	if !known {
-		return ErrSyntax
+		return reply.ErrSyntax
 	}
 	if !holds || e == nil {
-		return Array([]Reply{Int(0), Int(int64(verOf(e)))})
+		return reply.Array([]reply.Reply{reply.Int(0), reply.Int(int64(verOf(e)))})
 	}
 	ks.remove(args[1])
-	return Array([]Reply{Int(1), Int(0)})
+	return reply.Array([]reply.Reply{reply.Int(1), reply.Int(0)})
 }
 
 func verOf(e *entry) uint64 {
@@ -131,11 +133,11 @@ func verOf(e *entry) uint64 {
 
 // KeysWithPrefix: [_, prefix, limit]. Replies the live keys that start with
 // prefix in byte order, the first limit of them (0: all).
-func KeysWithPrefix(ks *Keyspace, args [][]byte) Reply {
+func KeysWithPrefix(ks *Keyspace, args [][]byte) reply.Reply {
 	prefix := args[1]
 	limit, ok := parseInt(args[2])
 	if !ok || limit < 0 {
-		return ErrNotInt
+		return reply.ErrNotInt
 	}
 	var keys []string
 	ks.d.each(func(c int32) bool {
@@ -149,16 +151,16 @@ func KeysWithPrefix(ks *Keyspace, args [][]byte) Reply {
 	if limit > 0 && int64(len(keys)) > limit {
 		keys = keys[:limit]
 	}
-	out := make([]Reply, len(keys))
+	out := make([]reply.Reply, len(keys))
 	for i, k := range keys {
 		out[i] = ks.bulkStr(k)
 	}
-	return Array(out)
+	return reply.Array(out)
 }
 
 // DelPrefix: [_, prefix]. Deletes every live key that starts with prefix and
 // replies how many. The deletions are one change (one version number).
-func DelPrefix(ks *Keyspace, args [][]byte) Reply {
+func DelPrefix(ks *Keyspace, args [][]byte) reply.Reply {
 	prefix := args[1]
 	var doomed [][]byte
 	ks.d.each(func(c int32) bool {
@@ -174,5 +176,5 @@ func DelPrefix(ks *Keyspace, args [][]byte) Reply {
 			n++
 		}
 	}
-	return Int(n)
+	return reply.Int(n)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/memshard/memshard/actor"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // startShards runs n shards sharing one change counter.
@@ -66,7 +67,7 @@ func TestGroupOneChangeNumber(t *testing.T) {
 			}
 		}
 		for _, s := range shards {
-			r := s.Call(func(ks *Keyspace) Reply { return Versions(ks, argsOf("versions", "a", "b", "c")) })
+			r := s.Call(func(ks *Keyspace) reply.Reply { return Versions(ks, argsOf("versions", "a", "b", "c")) })
 			for _, v := range r.Arr {
 				vers = append(vers, v.Int)
 			}
@@ -76,7 +77,7 @@ func TestGroupOneChangeNumber(t *testing.T) {
 				t.Fatalf("round %d: versions %v, want one number", round, vers)
 			}
 		}
-		before := shards[2].Call(func(ks *Keyspace) Reply { return Versions(ks, argsOf("versions", "before")) })
+		before := shards[2].Call(func(ks *Keyspace) reply.Reply { return Versions(ks, argsOf("versions", "before")) })
 		if before.Arr[0].Int >= vers[0] {
 			t.Fatalf("round %d: group's number %d not above an earlier write's %d", round, vers[0], before.Arr[0].Int)
 		}

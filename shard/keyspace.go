@@ -3,6 +3,8 @@ package shard
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Keyspace is the data of one shard: the dict of keys, the index of keys with
@@ -107,10 +109,10 @@ func (ks *Keyspace) Stats() Stats {
 func (ks *Keyspace) ResetArena() { ks.arena = ks.arena[:0] }
 
 // bulk returns a bulk reply holding a copy of b in the arena.
-func (ks *Keyspace) bulk(b []byte) Reply {
+func (ks *Keyspace) bulk(b []byte) reply.Reply {
 	dst := ks.reserve(len(b))
 	copy(dst, b)
-	return Reply{Kind: KindBulk, Str: dst}
+	return reply.Reply{Kind: reply.KindBulk, Str: dst}
 }
 
 // bigBulk is the size from which a reply's bytes get an allocation of their

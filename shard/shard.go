@@ -7,9 +7,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/memshard/memshard/actor"
+	"github.com/memshard/memshard/shard/reply"
+	"github.com/rs/zerolog"
 )
 
 // Op is one command for a shard: the handler to run, its arguments, and the
@@ -17,7 +17,7 @@ import (
 type Op struct {
 	Fn    Handler
 	Args  [][]byte
-	Reply Reply
+	Reply reply.Reply
 	// Hash, when not 0, is the hash of Args[1] under the shard's seed (see
 	// Config.Seed): the router computed it to choose the shard.
 	Hash uint32
@@ -310,7 +310,7 @@ func (s *Shard) runFrom(b *Batch, i int, seq uint64, budget int) (next int) {
 			s.cfg.Logger.Error().Int("shard", s.id).Interface("panic", p).
 				Str("command", string(b.Ops[i].Args0())).Bytes("stack", debug.Stack()).
 				Msg("command handler panicked")
-			b.Ops[i].Reply = ErrInternal
+			b.Ops[i].Reply = reply.ErrInternal
 			next = i + 1
 		}
 	}()
@@ -363,7 +363,7 @@ func (s *Shard) fail(b *Batch) {
 		g.Abandon()
 	}
 	for i := range b.Ops {
-		b.Ops[i].Reply = ErrShardStopped
+		b.Ops[i].Reply = reply.ErrShardStopped
 	}
 	b.Err = true
 	b.Next = len(b.Ops)
@@ -373,11 +373,11 @@ func (s *Shard) fail(b *Batch) {
 // Call runs fn on the shard's goroutine with its keyspace and waits for it.
 // It is for tests and rare administrative work (INFO, DUMP chunks), not the
 // data path.
-func (s *Shard) Call(fn func(ks *Keyspace) Reply) Reply {
+func (s *Shard) Call(fn func(ks *Keyspace) reply.Reply) reply.Reply {
 	b := &Batch{Done: make(chan *Batch, 1)}
-	b.Add(func(ks *Keyspace, _ [][]byte) Reply { return fn(ks) }, nil)
+	b.Add(func(ks *Keyspace, _ [][]byte) reply.Reply { return fn(ks) }, nil)
 	if !s.Send(b) {
-		return ErrShardStopped
+		return reply.ErrShardStopped
 	}
 	<-b.Done
 	return b.Ops[0].Reply

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/memshard/memshard/shard/reply"
 )
 
 func TestClassOf(t *testing.T) {
@@ -123,7 +125,7 @@ func TestKeyspaceModel(t *testing.T) {
 		default:
 			r := Get(ks, [][]byte{[]byte("get"), []byte(k)})
 			want, ok := model[k]
-			if ok != (r.Kind == KindBulk) || string(r.Str) != want {
+			if ok != (r.Kind == reply.KindBulk) || string(r.Str) != want {
 				t.Fatalf("step %d: GET %s = %q, model %q (%v)", i, k, r.Str, want, ok)
 			}
 			checks++

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 func TestDecodeCommand(t *testing.T) {
@@ -75,21 +75,21 @@ func TestDecodeQuery(t *testing.T) {
 
 func TestAppendValue(t *testing.T) {
 	cases := []struct {
-		r    shard.Reply
+		r    reply.Reply
 		b64  bool
 		want string
 	}{
-		{shard.Nil(), false, `null`},
-		{shard.Reply{Kind: shard.KindNilArray}, false, `null`},
-		{shard.Int(-3), false, `-3`},
-		{shard.Double(1.5), false, `"1.5"`},
-		{shard.Double(3), true, `"Mw=="`},
-		{shard.Status("OK"), false, `"OK"`},
-		{shard.BulkString("\x01\t<\x7f"), false, `"\u0001\t<\u007f"`},
-		{shard.BulkString("\xe2\x82"), false, `"\ufffd\ufffd"`},
-		{shard.BulkString("€"), false, `"€"`},
-		{shard.Reply{Kind: shard.KindMap, Arr: []shard.Reply{shard.BulkString("f"), shard.Int(1)}}, false, `["f",1]`},
-		{shard.Array([]shard.Reply{shard.Error("ERR x"), shard.Array(nil)}), true, `[{"error":"ERR x"},[]]`},
+		{reply.Nil(), false, `null`},
+		{reply.Reply{Kind: reply.KindNilArray}, false, `null`},
+		{reply.Int(-3), false, `-3`},
+		{reply.Double(1.5), false, `"1.5"`},
+		{reply.Double(3), true, `"Mw=="`},
+		{reply.Status("OK"), false, `"OK"`},
+		{reply.BulkString("\x01\t<\x7f"), false, `"\u0001\t<\u007f"`},
+		{reply.BulkString("\xe2\x82"), false, `"\ufffd\ufffd"`},
+		{reply.BulkString("€"), false, `"€"`},
+		{reply.Reply{Kind: reply.KindMap, Arr: []reply.Reply{reply.BulkString("f"), reply.Int(1)}}, false, `["f",1]`},
+		{reply.Array([]reply.Reply{reply.Error("ERR x"), reply.Array(nil)}), true, `[{"error":"ERR x"},[]]`},
 	}
 	for _, tc := range cases {
 		if got := string(AppendValue(nil, tc.r, tc.b64)); got != tc.want {

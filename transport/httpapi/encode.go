@@ -5,19 +5,19 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 	"github.com/memshard/memshard/transport/text"
 )
 
 // AppendEntry appends the Upstash form of one command's reply:
 // {"result": ...} or, for an error, {"error": "..."}. With b64, strings in
 // the result are base64 (see the package doc). Safe for concurrent use.
-func AppendEntry(dst []byte, r shard.Reply, b64 bool) []byte {
-	if r.Kind == shard.KindError {
+func AppendEntry(dst []byte, r reply.Reply, b64 bool) []byte {
+	if r.Kind == reply.KindError {
 		return AppendError(dst, r.Str)
 	}
 	dst = append(dst, `{"result":`...)
-	if b64 && (r.Kind == shard.KindStatus || r.Kind == shard.KindBulk) && string(r.Str) == "OK" {
+	if b64 && (r.Kind == reply.KindStatus || r.Kind == reply.KindBulk) && string(r.Str) == "OK" {
 		dst = appendString(dst, r.Str, false) // the client reads a whole-result OK as is
 	} else {
 		dst = AppendValue(dst, r, b64)
@@ -34,21 +34,21 @@ func AppendError(dst []byte, msg []byte) []byte {
 
 // AppendValue appends the JSON value of r (the mapping is in the package
 // doc). Safe for concurrent use.
-func AppendValue(dst []byte, r shard.Reply, b64 bool) []byte {
+func AppendValue(dst []byte, r reply.Reply, b64 bool) []byte {
 	switch r.Kind {
-	case shard.KindNil, shard.KindNilArray:
+	case reply.KindNil, reply.KindNilArray:
 		return append(dst, "null"...)
-	case shard.KindStatus, shard.KindBulk:
+	case reply.KindStatus, reply.KindBulk:
 		return appendString(dst, r.Str, b64)
-	case shard.KindInt:
+	case reply.KindInt:
 		return strconv.AppendInt(dst, r.Int, 10)
-	case shard.KindDouble:
+	case reply.KindDouble:
 		// RESP2 sends doubles as bulk strings; keep Redis's spelling.
 		var num [32]byte
 		return appendString(dst, text.AppendGeneric(num[:0], r), b64)
-	case shard.KindError:
+	case reply.KindError:
 		return AppendError(dst, r.Str)
-	case shard.KindArray, shard.KindMap:
+	case reply.KindArray, reply.KindMap:
 		dst = append(dst, '[')
 		for i, e := range r.Arr {
 			if i > 0 {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/memshard/memshard/router"
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // The event loop's fast path (loop_linux.go) answers the requests that make
@@ -305,7 +305,7 @@ func appendFastReply(dst, body []byte, route fastRoute, b64 bool, sess *router.S
 	switch route {
 	case routeRoot:
 		rep := sess.Finish(context.Background(), cmds)[0]
-		if rep.Kind == shard.KindError {
+		if rep.Kind == reply.KindError {
 			status = "400 Bad Request"
 		}
 		w.add(rep, b64 && !plainReply(rep), true)

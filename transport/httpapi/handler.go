@@ -5,10 +5,9 @@ import (
 	"crypto/subtle"
 	"errors"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/memshard/memshard/router"
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
+	"github.com/valyala/fasthttp"
 )
 
 // perm is what a request's token allows: the router's permission, so the
@@ -277,11 +276,11 @@ func trimOWS(b []byte) []byte {
 // plainReply reports whether r reads the same with and without
 // Upstash-Encoding: base64 when it is a whole result: no strings but a
 // whole-result OK.
-func plainReply(r shard.Reply) bool {
+func plainReply(r reply.Reply) bool {
 	switch r.Kind {
-	case shard.KindInt, shard.KindNil, shard.KindNilArray, shard.KindError:
+	case reply.KindInt, reply.KindNil, reply.KindNilArray, reply.KindError:
 		return true
-	case shard.KindStatus, shard.KindBulk:
+	case reply.KindStatus, reply.KindBulk:
 		return string(r.Str) == "OK"
 	}
 	return false

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/memshard/memshard/router"
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 	"github.com/memshard/memshard/transport/text"
 )
 
@@ -48,7 +48,7 @@ type within struct {
 // add appends r as the next element of a JSON array (a comma before all
 // but the first): its {"result"}/{"error"} entry, or its plain value. It
 // reports false once a reply has not fitted.
-func (w *within) add(r shard.Reply, b64, entry bool) bool {
+func (w *within) add(r reply.Reply, b64, entry bool) bool {
 	if w.over {
 		return false
 	}
@@ -87,7 +87,7 @@ func (w *within) grow(n int) {
 }
 
 // addAll adds every reply in turn.
-func (w *within) addAll(replies []shard.Reply, b64, entry bool) bool {
+func (w *within) addAll(replies []reply.Reply, b64, entry bool) bool {
 	for _, r := range replies {
 		if !w.add(r, b64, entry) {
 			return false
@@ -117,7 +117,7 @@ func runPipeline(w *within, sess *router.Session, cmds [][][]byte, b64 bool) boo
 // strings, so encodedMax bounds it from above and the bytes of its
 // strings from below: one over the limit is never rendered, one between
 // the bounds is rendered and measured.
-func renderWithin(dst []byte, q text.Query, r shard.Reply, limit int) ([]byte, bool) {
+func renderWithin(dst []byte, q text.Query, r reply.Reply, limit int) ([]byte, bool) {
 	if encodedMax(r, false, false) > limit && stringBytes(r) > limit {
 		return dst, false
 	}
@@ -129,7 +129,7 @@ func renderWithin(dst []byte, q text.Query, r shard.Reply, limit int) ([]byte, b
 }
 
 // stringBytes is the bytes of r's strings, nested ones included.
-func stringBytes(r shard.Reply) int {
+func stringBytes(r reply.Reply) int {
 	n := len(r.Str)
 	for _, e := range r.Arr {
 		n += stringBytes(e)
@@ -139,23 +139,23 @@ func stringBytes(r shard.Reply) int {
 
 // encodedMax bounds from above the bytes AppendEntry (entry) or
 // AppendValue would append for r, without reading its strings.
-func encodedMax(r shard.Reply, b64, entry bool) int {
+func encodedMax(r reply.Reply, b64, entry bool) int {
 	n := 0
 	if entry {
 		n = len(`{"result":}`)
 	}
 	switch r.Kind {
-	case shard.KindStatus, shard.KindBulk:
+	case reply.KindStatus, reply.KindBulk:
 		return n + stringMax(len(r.Str), b64)
-	case shard.KindError: // never base64
+	case reply.KindError: // never base64
 		return n + len(`{"error":}`) + stringMax(len(r.Str), false)
-	case shard.KindArray:
+	case reply.KindArray:
 		n += 2 + len(r.Arr)
 		for _, e := range r.Arr {
 			n += encodedMax(e, b64, false)
 		}
 		return n
-	case shard.KindMap:
+	case reply.KindMap:
 		// Also a bound for MemFast text (renderWithin), which writes a map
 		// as a JSON object: a key that is no string becomes one, escaped,
 		// and a missing last value null.
@@ -178,33 +178,33 @@ func stringMax(n int, b64 bool) int {
 
 // encodedLen is exactly the bytes AppendEntry (entry) or AppendValue
 // would append for r.
-func encodedLen(r shard.Reply, b64, entry bool) int {
-	if r.Kind == shard.KindError {
+func encodedLen(r reply.Reply, b64, entry bool) int {
+	if r.Kind == reply.KindError {
 		return len(`{"error":}`) + stringLen(r.Str, false)
 	}
 	if !entry {
 		return valueLen(r, b64)
 	}
-	if b64 && (r.Kind == shard.KindStatus || r.Kind == shard.KindBulk) && string(r.Str) == "OK" {
+	if b64 && (r.Kind == reply.KindStatus || r.Kind == reply.KindBulk) && string(r.Str) == "OK" {
 		return len(`{"result":"OK"}`)
 	}
 	return len(`{"result":}`) + valueLen(r, b64)
 }
 
 // valueLen is exactly the bytes AppendValue appends for r.
-func valueLen(r shard.Reply, b64 bool) int {
+func valueLen(r reply.Reply, b64 bool) int {
 	switch r.Kind {
-	case shard.KindStatus, shard.KindBulk:
+	case reply.KindStatus, reply.KindBulk:
 		return stringLen(r.Str, b64)
-	case shard.KindInt:
+	case reply.KindInt:
 		var num [24]byte
 		return len(strconv.AppendInt(num[:0], r.Int, 10))
-	case shard.KindDouble:
+	case reply.KindDouble:
 		var num [32]byte
 		return stringLen(text.AppendGeneric(num[:0], r), b64)
-	case shard.KindError:
+	case reply.KindError:
 		return len(`{"error":}`) + stringLen(r.Str, false)
-	case shard.KindArray, shard.KindMap:
+	case reply.KindArray, reply.KindMap:
 		n := 2 + max(len(r.Arr)-1, 0)
 		for _, e := range r.Arr {
 			n += valueLen(e, b64)

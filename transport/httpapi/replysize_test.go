@@ -4,13 +4,13 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 	"github.com/memshard/memshard/transport/text"
 )
 
 // randReply draws a reply of any kind, strings with escapes, invalid
 // UTF-8 and multi-byte runes, nested up to depth.
-func randReply(rng *rand.Rand, depth int) shard.Reply {
+func randReply(rng *rand.Rand, depth int) reply.Reply {
 	str := func() []byte {
 		if rng.IntN(8) == 0 {
 			return []byte("OK")
@@ -31,20 +31,20 @@ func randReply(rng *rand.Rand, depth int) shard.Reply {
 		}
 		return b
 	}
-	kinds := []shard.Kind{shard.KindStatus, shard.KindBulk, shard.KindError, shard.KindInt, shard.KindDouble,
-		shard.KindNil, shard.KindNilArray, shard.KindArray, shard.KindMap}
-	r := shard.Reply{Kind: kinds[rng.IntN(len(kinds))]}
+	kinds := []reply.Kind{reply.KindStatus, reply.KindBulk, reply.KindError, reply.KindInt, reply.KindDouble,
+		reply.KindNil, reply.KindNilArray, reply.KindArray, reply.KindMap}
+	r := reply.Reply{Kind: kinds[rng.IntN(len(kinds))]}
 	switch r.Kind {
-	case shard.KindStatus, shard.KindBulk, shard.KindError:
+	case reply.KindStatus, reply.KindBulk, reply.KindError:
 		r.Str = str()
-	case shard.KindInt:
+	case reply.KindInt:
 		r.Int = rng.Int64() >> rng.IntN(64)
 		if rng.IntN(2) == 0 {
 			r.Int = -r.Int
 		}
-	case shard.KindDouble:
+	case reply.KindDouble:
 		r.Dbl = rng.NormFloat64() * float64(rng.IntN(1e6))
-	case shard.KindArray, shard.KindMap:
+	case reply.KindArray, reply.KindMap:
 		if depth > 0 {
 			for range rng.IntN(5) {
 				r.Arr = append(r.Arr, randReply(rng, depth-1))
@@ -94,7 +94,7 @@ func TestEncodedLen(t *testing.T) {
 // the limit and stays unchanged from there, and that a body that fits
 // exactly is taken.
 func TestWithin(t *testing.T) {
-	rep := shard.Reply{Kind: shard.KindBulk, Str: []byte("0123456789")}
+	rep := reply.Reply{Kind: reply.KindBulk, Str: []byte("0123456789")}
 	one := len(AppendEntry(nil, rep, false))
 	w := within{b: []byte("["), limit: 1 + 3*one + 2 + closeRoom}
 	for i := range 3 {
@@ -106,7 +106,7 @@ func TestWithin(t *testing.T) {
 	if w.add(rep, false, true) || !w.over || string(w.b) != before {
 		t.Fatalf("fourth entry: over %v, body %q", w.over, w.b)
 	}
-	if w.add(shard.Reply{Kind: shard.KindInt}, false, true) {
+	if w.add(reply.Reply{Kind: reply.KindInt}, false, true) {
 		t.Fatal("an entry was taken after the limit was passed")
 	}
 }

@@ -6,11 +6,10 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/memshard/memshard/router"
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 	"github.com/memshard/memshard/transport/text"
+	"github.com/valyala/fasthttp"
 )
 
 var (
@@ -52,7 +51,7 @@ func (s *Server) single(ctx *fasthttp.RequestCtx, p perm, args [][]byte, notFoun
 	defer s.release(sess)
 	rep := sess.Do(context.Background(), args)
 	status := fasthttp.StatusOK
-	if rep.Kind == shard.KindError {
+	if rep.Kind == reply.KindError {
 		status = fasthttp.StatusBadRequest
 		if notFound {
 			status = fasthttp.StatusNotFound
@@ -87,7 +86,7 @@ func (s *Server) query(ctx *fasthttp.RequestCtx, p perm, body []byte) {
 	defer s.release(sess)
 	rep := sess.Do(context.Background(), q.Args)
 	status := fasthttp.StatusOK
-	if rep.Kind == shard.KindError {
+	if rep.Kind == reply.KindError {
 		status = fasthttp.StatusBadRequest
 	}
 	b := s.buf()
@@ -166,7 +165,7 @@ func (s *Server) multiExec(ctx *fasthttp.RequestCtx, p perm) {
 // and the first command refused while queueing). /multi-exec and the
 // WebSocket txn message share it. The replies are valid until the
 // session's next call.
-func runTxn(sess *router.Session, cmds [][][]byte) ([]shard.Reply, string) {
+func runTxn(sess *router.Session, cmds [][][]byte) ([]reply.Reply, string) {
 	all := make([][][]byte, 0, len(cmds)+2)
 	all = append(all, multiCmd)
 	all = append(all, cmds...)
@@ -177,17 +176,17 @@ func runTxn(sess *router.Session, cmds [][][]byte) ([]shard.Reply, string) {
 // txnOutcome reads the replies of MULTI, the commands and EXEC: EXEC's
 // replies, or the message of a discarded transaction (the EXECABORT text
 // and the first command refused while queueing).
-func txnOutcome(replies []shard.Reply) ([]shard.Reply, string) {
+func txnOutcome(replies []reply.Reply) ([]reply.Reply, string) {
 	exec := replies[len(replies)-1]
-	if exec.Kind == shard.KindArray {
+	if exec.Kind == reply.KindArray {
 		return exec.Arr, ""
 	}
 	msg := "EXECABORT Transaction discarded"
-	if exec.Kind == shard.KindError {
+	if exec.Kind == reply.KindError {
 		msg = string(exec.Str)
 	}
 	for i, r := range replies[1 : len(replies)-1] {
-		if r.Kind == shard.KindError {
+		if r.Kind == reply.KindError {
 			msg += " (command " + strconv.Itoa(i+1) + ": " + string(r.Str) + ")"
 			break
 		}

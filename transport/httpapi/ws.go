@@ -10,11 +10,10 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
-	"github.com/valyala/fasthttp"
-
 	"github.com/memshard/memshard/router"
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 	"github.com/memshard/memshard/transport/text"
+	"github.com/valyala/fasthttp"
 )
 
 // WebSocket sessions.
@@ -456,7 +455,7 @@ func (c *wsConn) message(body []byte) error {
 	return c.write()
 }
 
-var okResult = shard.Reply{Kind: shard.KindStatus, Str: []byte("OK")}
+var okResult = reply.Reply{Kind: reply.KindStatus, Str: []byte("OK")}
 
 // head appends {"type":typ and the id when there is one.
 func (c *wsConn) head(id json.RawMessage, typ string) {
@@ -471,8 +470,8 @@ func (c *wsConn) head(id json.RawMessage, typ string) {
 
 // result builds {"type":"result","id":...,"result":r}, or the error reply
 // when r is an error.
-func (c *wsConn) result(id json.RawMessage, r shard.Reply) {
-	if r.Kind == shard.KindError {
+func (c *wsConn) result(id json.RawMessage, r reply.Reply) {
+	if r.Kind == reply.KindError {
 		c.errorReply(id, string(r.Str))
 		return
 	}

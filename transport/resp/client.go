@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"strings"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // clientArity is the arity of each CLIENT subcommand (Redis convention,
@@ -16,7 +16,7 @@ var clientArity = map[string]int{
 
 // checkClient rejects an unknown CLIENT subcommand or a wrong argument
 // count with Redis's errors; inside MULTI it runs when the command is queued.
-func checkClient(args [][]byte) (shard.Reply, bool) {
+func checkClient(args [][]byte) (reply.Reply, bool) {
 	sub := strings.ToLower(string(cstr(args[1])))
 	arity, ok := clientArity[sub]
 	if !ok {
@@ -24,12 +24,12 @@ func checkClient(args [][]byte) (shard.Reply, bool) {
 		if len(name) > 128 {
 			name = name[:128]
 		}
-		return shard.Error("ERR unknown subcommand '" + string(name) + "'. Try CLIENT HELP."), true
+		return reply.Error("ERR unknown subcommand '" + string(name) + "'. Try CLIENT HELP."), true
 	}
 	if arity >= 0 && len(args) != arity || arity < 0 && len(args) < -arity {
-		return shard.Error("ERR wrong number of arguments for 'client|" + sub + "' command"), true
+		return reply.Error("ERR wrong number of arguments for 'client|" + sub + "' command"), true
 	}
-	return shard.Reply{}, false
+	return reply.Reply{}, false
 }
 
 // cstr cuts b at its first NUL byte, as Redis's C-string formatting does.
@@ -54,45 +54,45 @@ func cmdClient(c *conn, args [][]byte) {
 			return
 		}
 		c.name = string(args[2])
-		c.reply(shard.OK())
+		c.reply(reply.OK())
 	case eq(sub, "getname") && len(args) == 2:
 		if c.name == "" {
-			c.reply(shard.Nil())
+			c.reply(reply.Nil())
 			return
 		}
-		c.reply(shard.BulkString(c.name))
+		c.reply(reply.BulkString(c.name))
 	case eq(sub, "id") && len(args) == 2:
-		c.reply(shard.Int(c.id))
+		c.reply(reply.Int(c.id))
 	case eq(sub, "setinfo") && len(args) == 4:
 		switch {
 		case eq(args[2], "lib-name"):
 			if !validName(args[3]) {
-				c.reply(shard.Error("ERR lib-name cannot contain spaces, newlines or special characters."))
+				c.reply(reply.Error("ERR lib-name cannot contain spaces, newlines or special characters."))
 				return
 			}
 			c.libName = string(args[3])
 		case eq(args[2], "lib-ver"):
 			if !validName(args[3]) {
-				c.reply(shard.Error("ERR lib-ver cannot contain spaces, newlines or special characters."))
+				c.reply(reply.Error("ERR lib-ver cannot contain spaces, newlines or special characters."))
 				return
 			}
 			c.libVer = string(args[3])
 		default:
-			c.reply(shard.Error("ERR Unrecognized option '" + string(args[2]) + "'"))
+			c.reply(reply.Error("ERR Unrecognized option '" + string(args[2]) + "'"))
 			return
 		}
-		c.reply(shard.OK())
+		c.reply(reply.OK())
 	case eq(sub, "reply") && len(args) == 3:
 		switch {
 		case eq(args[2], "on"):
 			c.replyMode = replyOn
-			c.reply(shard.OK())
+			c.reply(reply.OK())
 		case eq(args[2], "off"):
 			c.replyMode = replyOff
 		case eq(args[2], "skip"):
 			c.replyMode = replySkip
 		default:
-			c.reply(shard.ErrSyntax)
+			c.reply(reply.ErrSyntax)
 		}
 	case eq(sub, "list"):
 		cmdClientList(c, args)
@@ -102,11 +102,11 @@ func cmdClient(c *conn, args [][]byte) {
 		cmdClientKill(c, args)
 	case (eq(sub, "no-evict") || eq(sub, "no-touch")) && len(args) == 3:
 		if !eq(args[2], "on") && !eq(args[2], "off") {
-			c.reply(shard.ErrSyntax)
+			c.reply(reply.ErrSyntax)
 			return
 		}
-		c.reply(shard.OK())
+		c.reply(reply.OK())
 	default:
-		c.reply(shard.Error("ERR unknown subcommand or wrong number of arguments for '" + string(sub) + "'. Try CLIENT HELP."))
+		c.reply(reply.Error("ERR unknown subcommand or wrong number of arguments for '" + string(sub) + "'. Try CLIENT HELP."))
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/memshard/memshard/router"
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // connInfo is what CLIENT LIST shows of a connection. The connection's own
@@ -193,7 +194,7 @@ func cmdClientList(c *conn, args [][]byte) {
 	case len(args) == 4 && eq(args[2], "type"):
 		normal, ok := checkClientType(args[3])
 		if !ok {
-			c.reply(shard.Error("ERR Unknown client type '" + string(args[3]) + "'"))
+			c.reply(reply.Error("ERR Unknown client type '" + string(args[3]) + "'"))
 			return
 		}
 		onlyNone = !normal
@@ -201,13 +202,13 @@ func cmdClientList(c *conn, args [][]byte) {
 		for _, a := range args[3:] {
 			id, ok := shard.ParseInt(a)
 			if !ok {
-				c.reply(shard.Error("ERR Invalid client ID"))
+				c.reply(reply.Error("ERR Invalid client ID"))
 				return
 			}
 			ids = append(ids, id)
 		}
 	default:
-		c.reply(shard.ErrSyntax)
+		c.reply(reply.ErrSyntax)
 		return
 	}
 	var b []byte
@@ -229,7 +230,7 @@ func cmdClientList(c *conn, args [][]byte) {
 	if b == nil {
 		b = []byte{}
 	}
-	c.reply(shard.Bulk(b))
+	c.reply(reply.Bulk(b))
 }
 
 // cmdClientInfo is CLIENT INFO.
@@ -239,7 +240,7 @@ func cmdClientInfo(c *conn, args [][]byte) {
 		return
 	}
 	c.publish(args)
-	c.reply(shard.Bulk(clientLine(nil, c, time.Now())))
+	c.reply(reply.Bulk(clientLine(nil, c, time.Now())))
 }
 
 // cmdClientKill is CLIENT KILL ip:port (old form: OK or an error) or
@@ -251,11 +252,11 @@ func cmdClientKill(c *conn, args [][]byte) {
 		for _, o := range c.s.snapshot() {
 			if addrString(o.raddr) == addr {
 				c.kill(o)
-				c.reply(shard.OK())
+				c.reply(reply.OK())
 				return
 			}
 		}
-		c.reply(shard.Error("ERR No such client"))
+		c.reply(reply.Error("ERR No such client"))
 		return
 	}
 	f, errRep := parseKillFilter(args)
@@ -277,7 +278,7 @@ func cmdClientKill(c *conn, args [][]byte) {
 			killed++
 		}
 	}
-	c.reply(shard.Int(int64(killed)))
+	c.reply(reply.Int(int64(killed)))
 }
 
 // killFilter is what CLIENT KILL's filters select.
@@ -290,10 +291,10 @@ type killFilter struct {
 }
 
 // parseKillFilter parses CLIENT KILL <filter value> ... (args from 2).
-func parseKillFilter(args [][]byte) (killFilter, shard.Reply) {
+func parseKillFilter(args [][]byte) (killFilter, reply.Reply) {
 	f := killFilter{skipMe: true}
 	if len(args)%2 != 0 {
-		return f, shard.ErrSyntax
+		return f, reply.ErrSyntax
 	}
 	for i := 2; i < len(args); i += 2 {
 		k, v := args[i], args[i+1]
@@ -301,7 +302,7 @@ func parseKillFilter(args [][]byte) (killFilter, shard.Reply) {
 		case eq(k, "id"):
 			n, ok := shard.ParseInt(v)
 			if !ok || n <= 0 {
-				return f, shard.Error("ERR client-id should be greater than 0")
+				return f, reply.Error("ERR client-id should be greater than 0")
 			}
 			f.id = n
 		case eq(k, "addr"):
@@ -311,22 +312,22 @@ func parseKillFilter(args [][]byte) (killFilter, shard.Reply) {
 		case eq(k, "type"):
 			normal, ok := checkClientType(v)
 			if !ok {
-				return f, shard.Error("ERR Unknown client type '" + string(v) + "'")
+				return f, reply.Error("ERR Unknown client type '" + string(v) + "'")
 			}
 			f.none = f.none || !normal
 		case eq(k, "user"):
 			if string(v) != "default" {
-				return f, shard.Error("ERR No such user '" + string(v) + "'")
+				return f, reply.Error("ERR No such user '" + string(v) + "'")
 			}
 		case eq(k, "skipme") && eq(v, "yes"):
 			f.skipMe = true
 		case eq(k, "skipme") && eq(v, "no"):
 			f.skipMe = false
 		default:
-			return f, shard.ErrSyntax
+			return f, reply.ErrSyntax
 		}
 	}
-	return f, shard.Reply{}
+	return f, reply.Reply{}
 }
 
 // kill closes connection o: another connection at once (see close), this

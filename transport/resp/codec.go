@@ -50,7 +50,7 @@
 //
 // # Replies
 //
-// AppendReply renders a shard.Reply in RESP2 or RESP3 as Redis 7.0 does:
+// AppendReply renders a reply.Reply in RESP2 or RESP3 as Redis 7.0 does:
 //
 //	kind        RESP2                    RESP3
 //	status      +OK\r\n                  +OK\r\n

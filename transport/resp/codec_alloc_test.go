@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // The codec's allocation budgets, as a test: none per command or reply
@@ -20,8 +20,8 @@ func TestNoRaceAllocations(t *testing.T) {
 	mixed := []byte(mb("SET", "k", "v", "EX", "10") + "*0\r\n" + mb("MGET", "a", "b", "c") + "*-1\r\n")
 	big := []byte(mb("SET", "k", string(make([]byte, 100000))))
 	p := NewParser(Limits{})
-	arr := shard.Array([]shard.Reply{bulk("v"), shard.Int(12), shard.Nil(), shard.Double(0.25),
-		mapOf(bulk("k"), shard.Double(math.Inf(1))), shard.Reply{Kind: shard.KindNilArray}, shard.OK(), shard.Error("ERR x")})
+	arr := reply.Array([]reply.Reply{bulk("v"), reply.Int(12), reply.Nil(), reply.Double(0.25),
+		mapOf(bulk("k"), reply.Double(math.Inf(1))), reply.Reply{Kind: reply.KindNilArray}, reply.OK(), reply.Error("ERR x")})
 	dst := make([]byte, 0, 4096)
 	for _, c := range []struct {
 		name string
@@ -47,8 +47,8 @@ func TestNoRaceAllocations(t *testing.T) {
 		}},
 		{"AppendReply array RESP2", func() { dst = AppendReply(dst[:0], arr, 2) }},
 		{"AppendReply array RESP3", func() { dst = AppendReply(dst[:0], arr, 3) }},
-		{"AppendReply double RESP2", func() { dst = AppendReply(dst[:0], shard.Double(1.0/3), 2) }},
-		{"AppendReply double RESP3", func() { dst = AppendReply(dst[:0], shard.Double(1e-300), 3) }},
+		{"AppendReply double RESP2", func() { dst = AppendReply(dst[:0], reply.Double(1.0/3), 2) }},
+		{"AppendReply double RESP3", func() { dst = AppendReply(dst[:0], reply.Double(1e-300), 3) }},
 		{"AppendError", func() { dst = AppendError(dst[:0], "ERR wrong number of arguments for 'get' command") }},
 		{"AppendStatus", func() { dst = AppendStatus(dst[:0], "OK") }},
 		{"AppendInt", func() { dst = AppendInt(dst[:0], -123456789) }},

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // getPipeline is 64 pipelined GET key:n commands, as redis-benchmark -P 64
@@ -123,20 +123,20 @@ func BenchmarkParseInline(b *testing.B) {
 
 func BenchmarkAppendReply(b *testing.B) {
 	value := bytes.Repeat([]byte{'v'}, 100)
-	var arr []shard.Reply
+	var arr []reply.Reply
 	for i := range 10 {
 		arr = append(arr, bulk("member:"+strconv.Itoa(i)))
 	}
 	for _, c := range []struct {
 		name string
-		r    shard.Reply
+		r    reply.Reply
 	}{
-		{"bulk100", shard.Bulk(value)},
-		{"int", shard.Int(1234567)},
-		{"status", shard.OK()},
-		{"nil", shard.Nil()},
-		{"double", shard.Double(3.14159)},
-		{"array10", shard.Array(arr)},
+		{"bulk100", reply.Bulk(value)},
+		{"int", reply.Int(1234567)},
+		{"status", reply.OK()},
+		{"nil", reply.Nil()},
+		{"double", reply.Double(3.14159)},
+		{"array10", reply.Array(arr)},
 	} {
 		for _, proto := range []int{2, 3} {
 			b.Run(c.name+"/resp"+strconv.Itoa(proto), func(b *testing.B) {

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 	"github.com/memshard/memshard/transport/text"
 )
 
@@ -239,16 +239,16 @@ func (g *replyGen) bytes() []byte {
 	return b
 }
 
-func (g *replyGen) reply(depth int) shard.Reply {
-	switch k := shard.Kind(g.byte() % 9); k {
-	case shard.KindStatus, shard.KindError, shard.KindBulk:
-		return shard.Reply{Kind: k, Str: g.bytes()}
-	case shard.KindInt:
-		return shard.Int(int64(g.uint64()))
-	case shard.KindDouble:
-		return shard.Double(math.Float64frombits(g.uint64()))
-	case shard.KindArray, shard.KindMap:
-		r := shard.Reply{Kind: k}
+func (g *replyGen) reply(depth int) reply.Reply {
+	switch k := reply.Kind(g.byte() % 9); k {
+	case reply.KindStatus, reply.KindError, reply.KindBulk:
+		return reply.Reply{Kind: k, Str: g.bytes()}
+	case reply.KindInt:
+		return reply.Int(int64(g.uint64()))
+	case reply.KindDouble:
+		return reply.Double(math.Float64frombits(g.uint64()))
+	case reply.KindArray, reply.KindMap:
+		r := reply.Reply{Kind: k}
 		if depth < 4 {
 			for range g.byte() % 6 {
 				r.Arr = append(r.Arr, g.reply(depth+1))
@@ -256,6 +256,6 @@ func (g *replyGen) reply(depth int) shard.Reply {
 		}
 		return r
 	default:
-		return shard.Reply{Kind: k} // nil, nil array
+		return reply.Reply{Kind: k} // nil, nil array
 	}
 }

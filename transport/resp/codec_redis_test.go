@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // These tests compare the codec with a real redis-server (7.0 is what the
@@ -85,24 +85,24 @@ func redisSend(tb testing.TB, addr string, in []byte) []byte {
 // modelReply is what redis-server answers to cmd when the test can tell:
 // PING, ECHO, AUTH with the password "pw", RESET. ok is false for anything
 // else, which must get some error.
-func modelReply(cmd []string, authed bool) (shard.Reply, bool) {
+func modelReply(cmd []string, authed bool) (reply.Reply, bool) {
 	name := strings.ToUpper(cmd[0])
 	switch {
 	case name == "AUTH":
 		if len(cmd) == 2 && cmd[1] == "pw" {
-			return shard.OK(), true
+			return reply.OK(), true
 		}
-		return shard.Reply{}, false
+		return reply.Reply{}, false
 	case name == "RESET" && len(cmd) == 1:
-		return shard.Status("RESET"), true
+		return reply.Status("RESET"), true
 	case !authed:
-		return shard.Error("NOAUTH Authentication required."), true
+		return reply.Error("NOAUTH Authentication required."), true
 	case name == "PING" && len(cmd) == 1:
-		return shard.Pong(), true
+		return reply.Pong(), true
 	case name == "PING" && len(cmd) == 2, name == "ECHO" && len(cmd) == 2:
 		return bulk(cmd[1]), true
 	}
-	return shard.Reply{}, false
+	return reply.Reply{}, false
 }
 
 // checkAgainstRedis sends in to redis-server and checks that it answered
@@ -113,25 +113,25 @@ func checkAgainstRedis(t *testing.T, addr string, in []byte, lim Limits) (replie
 	t.Helper()
 	p := NewParser(lim)
 	authed := !lim.Unauthenticated
-	var want []shard.Reply
+	var want []reply.Reply
 	var known []bool
 	r := feed(t, p, func(c [][]byte) {
 		rep, ok := modelReply(strs(c), authed)
 		switch {
-		case rep.Kind == shard.KindStatus && string(rep.Str) == "OK": // AUTH
+		case rep.Kind == reply.KindStatus && string(rep.Str) == "OK": // AUTH
 			authed = true
 			p.SetLimits(Limits{})
-		case rep.Kind == shard.KindStatus && string(rep.Str) == "RESET" && lim.Unauthenticated:
+		case rep.Kind == reply.KindStatus && string(rep.Str) == "RESET" && lim.Unauthenticated:
 			authed = false
 			p.SetLimits(lim)
 		}
 		want, known = append(want, rep), append(known, ok)
 	}, in)
 	if r.err != "" {
-		want, known = append(want, shard.Error(r.err)), append(known, true)
+		want, known = append(want, reply.Error(r.err)), append(known, true)
 	}
 	out := redisSend(t, addr, in)
-	var got []shard.Reply
+	var got []reply.Reply
 	for rest := out; len(rest) > 0; {
 		rep, n, err := readReply(rest)
 		if err != nil {
@@ -144,7 +144,7 @@ func checkAgainstRedis(t *testing.T, addr string, in []byte, lim Limits) (replie
 			in, len(got), out, len(r.cmds), r.cmds, r.err)
 	}
 	for i := range want {
-		if known[i] && !sameReply(got[i], want[i]) || !known[i] && got[i].Kind != shard.KindError {
+		if known[i] && !sameReply(got[i], want[i]) || !known[i] && got[i].Kind != reply.KindError {
 			t.Fatalf("%q: reply %d is %v, want %v (all: %q)", in, i, got[i], want[i], out)
 		}
 	}
@@ -275,41 +275,41 @@ func TestRedisReplyBytes(t *testing.T) {
 				buf = append(buf, b[:n]...)
 			}
 		}
-		pair := func(a, b shard.Reply) shard.Reply { return shard.Array([]shard.Reply{a, b}) }
+		pair := func(a, b reply.Reply) reply.Reply { return reply.Array([]reply.Reply{a, b}) }
 		checked := 0
 		for _, x := range []struct {
 			cmd string
-			r2  shard.Reply
-			r3  *shard.Reply // nil: same as r2
+			r2  reply.Reply
+			r3  *reply.Reply // nil: same as r2
 		}{
-			{cmd: "FLUSHALL", r2: shard.OK()},
-			{cmd: "SET k v", r2: shard.OK()},
+			{cmd: "FLUSHALL", r2: reply.OK()},
+			{cmd: "SET k v", r2: reply.OK()},
 			{cmd: "GET k", r2: bulk("v")},
-			{cmd: "GET nokey", r2: shard.Nil()},
-			{cmd: "MGET k nokey", r2: shard.Array([]shard.Reply{bulk("v"), shard.Nil()})},
-			{cmd: "INCR n", r2: shard.Int(1)},
-			{cmd: "DECRBY n 10", r2: shard.Int(-9)},
-			{cmd: "FOO", r2: shard.Error("ERR unknown command 'FOO', with args beginning with: ")},
-			{cmd: "LRANGE nolist 0 -1", r2: shard.Array(nil)},
-			{cmd: "BLPOP nolist 0.01", r2: shard.Reply{Kind: shard.KindNilArray}},
-			{cmd: "HSET h f v", r2: shard.Int(1)},
+			{cmd: "GET nokey", r2: reply.Nil()},
+			{cmd: "MGET k nokey", r2: reply.Array([]reply.Reply{bulk("v"), reply.Nil()})},
+			{cmd: "INCR n", r2: reply.Int(1)},
+			{cmd: "DECRBY n 10", r2: reply.Int(-9)},
+			{cmd: "FOO", r2: reply.Error("ERR unknown command 'FOO', with args beginning with: ")},
+			{cmd: "LRANGE nolist 0 -1", r2: reply.Array(nil)},
+			{cmd: "BLPOP nolist 0.01", r2: reply.Reply{Kind: reply.KindNilArray}},
+			{cmd: "HSET h f v", r2: reply.Int(1)},
 			{cmd: "HGETALL h", r2: mapOf(bulk("f"), bulk("v"))},
 			{cmd: "HGETALL nohash", r2: mapOf()},
 			{cmd: "CONFIG GET nomatch", r2: mapOf()},
-			{cmd: "ZADD z 0.1 a 1e300 b inf c -inf d 1.5 e 100 f 1e-5 g 123456789012345678 h -2.5e-300 i", r2: shard.Int(9)},
-			{cmd: "ZSCORE z a", r2: shard.Double(0.1)},
-			{cmd: "ZSCORE z b", r2: shard.Double(1e300)},
-			{cmd: "ZSCORE z c", r2: shard.Double(math.Inf(1))},
-			{cmd: "ZSCORE z d", r2: shard.Double(math.Inf(-1))},
-			{cmd: "ZSCORE z e", r2: shard.Double(1.5)},
-			{cmd: "ZSCORE z f", r2: shard.Double(100)},
-			{cmd: "ZSCORE z g", r2: shard.Double(1e-5)},
-			{cmd: "ZSCORE z h", r2: shard.Double(123456789012345678)},
-			{cmd: "ZSCORE z i", r2: shard.Double(-2.5e-300)},
-			{cmd: "ZSCORE z nomember", r2: shard.Nil()},
+			{cmd: "ZADD z 0.1 a 1e300 b inf c -inf d 1.5 e 100 f 1e-5 g 123456789012345678 h -2.5e-300 i", r2: reply.Int(9)},
+			{cmd: "ZSCORE z a", r2: reply.Double(0.1)},
+			{cmd: "ZSCORE z b", r2: reply.Double(1e300)},
+			{cmd: "ZSCORE z c", r2: reply.Double(math.Inf(1))},
+			{cmd: "ZSCORE z d", r2: reply.Double(math.Inf(-1))},
+			{cmd: "ZSCORE z e", r2: reply.Double(1.5)},
+			{cmd: "ZSCORE z f", r2: reply.Double(100)},
+			{cmd: "ZSCORE z g", r2: reply.Double(1e-5)},
+			{cmd: "ZSCORE z h", r2: reply.Double(123456789012345678)},
+			{cmd: "ZSCORE z i", r2: reply.Double(-2.5e-300)},
+			{cmd: "ZSCORE z nomember", r2: reply.Nil()},
 			{cmd: "ZRANGE z 0 1 WITHSCORES",
-				r2: shard.Array([]shard.Reply{bulk("d"), shard.Double(math.Inf(-1)), bulk("i"), shard.Double(-2.5e-300)}),
-				r3: &[]shard.Reply{shard.Array([]shard.Reply{pair(bulk("d"), shard.Double(math.Inf(-1))), pair(bulk("i"), shard.Double(-2.5e-300))})}[0]},
+				r2: reply.Array([]reply.Reply{bulk("d"), reply.Double(math.Inf(-1)), bulk("i"), reply.Double(-2.5e-300)}),
+				r3: &[]reply.Reply{reply.Array([]reply.Reply{pair(bulk("d"), reply.Double(math.Inf(-1))), pair(bulk("i"), reply.Double(-2.5e-300))})}[0]},
 		} {
 			r := x.r2
 			if proto == 3 && x.r3 != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/memshard/memshard/router"
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // This file answers COMMAND (COUNT, INFO, DOCS, LIST, GETKEYS) from the router's
@@ -319,29 +320,29 @@ func lookupEntry(name []byte) *cmdEntry {
 // ---------------------------------------------------------------------------
 // Replies of COMMAND
 
-func bstr(s string) shard.Reply { return shard.BulkString(s) }
+func bstr(s string) reply.Reply { return reply.BulkString(s) }
 
-func statuses(ss []string) shard.Reply {
-	out := make([]shard.Reply, len(ss))
+func statuses(ss []string) reply.Reply {
+	out := make([]reply.Reply, len(ss))
 	for i, s := range ss {
-		out[i] = shard.Status(s)
+		out[i] = reply.Status(s)
 	}
-	return shard.Array(out)
+	return reply.Array(out)
 }
 
-func bulks(ss []string) shard.Reply {
-	out := make([]shard.Reply, len(ss))
+func bulks(ss []string) reply.Reply {
+	out := make([]reply.Reply, len(ss))
 	for i, s := range ss {
 		out[i] = bstr(s)
 	}
-	return shard.Array(out)
+	return reply.Array(out)
 }
 
-func kvMap(kv ...shard.Reply) shard.Reply { return shard.Reply{Kind: shard.KindMap, Arr: kv} }
+func kvMap(kv ...reply.Reply) reply.Reply { return reply.Reply{Kind: reply.KindMap, Arr: kv} }
 
 // info renders the 10-element COMMAND entry of Redis 7.
-func (e *cmdEntry) info() shard.Reply {
-	specs := []shard.Reply{}
+func (e *cmdEntry) info() reply.Reply {
+	specs := []reply.Reply{}
 	switch {
 	case len(e.specs) == 1:
 		last := e.last
@@ -354,33 +355,33 @@ func (e *cmdEntry) info() shard.Reply {
 			specs = append(specs, keySpec(fl, e.first+i*max(e.step, 1), 0, 1))
 		}
 	}
-	subs := make([]shard.Reply, len(e.subs))
+	subs := make([]reply.Reply, len(e.subs))
 	for i, s := range e.subs {
 		subs[i] = s.info()
 	}
-	return shard.Array([]shard.Reply{
-		bstr(e.name), shard.Int(int64(e.arity)), statuses(e.flags),
-		shard.Int(int64(e.first)), shard.Int(int64(e.last)), shard.Int(int64(e.step)),
-		statuses(e.acl), bulks(e.meta.tips), shard.Array(specs), shard.Array(subs),
+	return reply.Array([]reply.Reply{
+		bstr(e.name), reply.Int(int64(e.arity)), statuses(e.flags),
+		reply.Int(int64(e.first)), reply.Int(int64(e.last)), reply.Int(int64(e.step)),
+		statuses(e.acl), bulks(e.meta.tips), reply.Array(specs), reply.Array(subs),
 	})
 }
 
-func keySpec(flags []string, index, lastKey, step int) shard.Reply {
+func keySpec(flags []string, index, lastKey, step int) reply.Reply {
 	return kvMap(
 		bstr("flags"), statuses(flags),
-		bstr("begin_search"), kvMap(bstr("type"), bstr("index"), bstr("spec"), kvMap(bstr("index"), shard.Int(int64(index)))),
+		bstr("begin_search"), kvMap(bstr("type"), bstr("index"), bstr("spec"), kvMap(bstr("index"), reply.Int(int64(index)))),
 		bstr("find_keys"), kvMap(bstr("type"), bstr("range"), bstr("spec"), kvMap(
-			bstr("lastkey"), shard.Int(int64(lastKey)), bstr("keystep"), shard.Int(int64(step)), bstr("limit"), shard.Int(0))),
+			bstr("lastkey"), reply.Int(int64(lastKey)), bstr("keystep"), reply.Int(int64(step)), bstr("limit"), reply.Int(0))),
 	)
 }
 
 // docs renders the COMMAND DOCS map of one command.
-func (e *cmdEntry) docs() shard.Reply {
+func (e *cmdEntry) docs() reply.Reply {
 	m := e.meta
-	kv := []shard.Reply{bstr("summary"), bstr(m.summary), bstr("since"), bstr(m.since),
+	kv := []reply.Reply{bstr("summary"), bstr(m.summary), bstr("since"), bstr(m.since),
 		bstr("group"), bstr(m.group), bstr("complexity"), bstr(m.complexity)}
 	if len(e.subs) > 0 {
-		subs := make([]shard.Reply, 0, 2*len(e.subs))
+		subs := make([]reply.Reply, 0, 2*len(e.subs))
 		for _, s := range e.subs {
 			subs = append(subs, bstr(s.name), s.docs())
 		}
@@ -389,18 +390,18 @@ func (e *cmdEntry) docs() shard.Reply {
 	return kvMap(kv...)
 }
 
-func errSubArity(full string) shard.Reply {
-	return shard.Error("ERR wrong number of arguments for '" + full + "' command")
+func errSubArity(full string) reply.Reply {
+	return reply.Error("ERR wrong number of arguments for '" + full + "' command")
 }
 
 // errUnknownSub quotes at most 128 bytes of the subcommand, up to a NUL, as
 // Redis's "%.128s" does.
-func errUnknownSub(sub []byte, container string) shard.Reply {
+func errUnknownSub(sub []byte, container string) reply.Reply {
 	sub = cstr(sub)
 	if len(sub) > 128 {
 		sub = sub[:128]
 	}
-	return shard.Error("ERR unknown subcommand '" + string(sub) + "'. Try " + container + " HELP.")
+	return reply.Error("ERR unknown subcommand '" + string(sub) + "'. Try " + container + " HELP.")
 }
 
 // cmdCommand is COMMAND [COUNT | INFO [name ...] | DOCS [name ...] | LIST
@@ -408,11 +409,11 @@ func errUnknownSub(sub []byte, container string) shard.Reply {
 func cmdCommand(c *conn, args [][]byte) {
 	all := entries()
 	if len(args) == 1 {
-		out := make([]shard.Reply, len(all))
+		out := make([]reply.Reply, len(all))
 		for i, e := range all {
 			out[i] = e.info()
 		}
-		c.reply(shard.Array(out))
+		c.reply(reply.Array(out))
 		return
 	}
 	sub := args[1]
@@ -422,23 +423,23 @@ func cmdCommand(c *conn, args [][]byte) {
 			c.reply(errSubArity("command|count"))
 			return
 		}
-		c.reply(shard.Int(int64(len(all))))
+		c.reply(reply.Int(int64(len(all))))
 	case eq(sub, "info"):
 		if len(args) == 2 {
 			cmdCommand(c, args[:1])
 			return
 		}
-		out := make([]shard.Reply, 0, len(args)-2)
+		out := make([]reply.Reply, 0, len(args)-2)
 		for _, name := range args[2:] {
 			if e := lookupEntry(name); e != nil {
 				out = append(out, e.info())
 			} else {
-				out = append(out, shard.Nil())
+				out = append(out, reply.Nil())
 			}
 		}
-		c.reply(shard.Array(out))
+		c.reply(reply.Array(out))
 	case eq(sub, "docs"):
-		var kv []shard.Reply
+		var kv []reply.Reply
 		if len(args) == 2 {
 			for _, e := range all {
 				kv = append(kv, bstr(e.name), e.docs())
@@ -474,7 +475,7 @@ func cmdCommand(c *conn, args [][]byte) {
 	}
 }
 
-func commandList(args [][]byte) shard.Reply {
+func commandList(args [][]byte) reply.Reply {
 	match := func(*cmdEntry) bool { return true }
 	switch {
 	case len(args) == 0:
@@ -489,12 +490,12 @@ func commandList(args [][]byte) shard.Reply {
 		case eq(args[1], "pattern"):
 			match = func(e *cmdEntry) bool { return shard.Match(v, []byte(e.name), true) }
 		default:
-			return shard.ErrSyntax
+			return reply.ErrSyntax
 		}
 	default:
-		return shard.ErrSyntax
+		return reply.ErrSyntax
 	}
-	out := []shard.Reply{}
+	out := []reply.Reply{}
 	for _, e := range entries() {
 		if match(e) {
 			out = append(out, bstr(e.name))
@@ -505,27 +506,27 @@ func commandList(args [][]byte) shard.Reply {
 			}
 		}
 	}
-	return shard.Array(out)
+	return reply.Array(out)
 }
 
 // getKeys is COMMAND GETKEYS: the key arguments of a full command.
-func getKeys(cmd [][]byte) shard.Reply {
+func getKeys(cmd [][]byte) reply.Reply {
 	e := lookupEntry(cmd[0])
 	switch {
 	case e == nil:
-		return shard.Error("ERR Invalid command specified")
+		return reply.Error("ERR Invalid command specified")
 	case e.arity >= 0 && len(cmd) != e.arity || e.arity < 0 && len(cmd) < -e.arity:
-		return shard.Error("ERR Invalid number of arguments specified for command")
+		return reply.Error("ERR Invalid number of arguments specified for command")
 	case e.first == 0:
-		return shard.Error("ERR The command has no key arguments")
+		return reply.Error("ERR The command has no key arguments")
 	}
 	last := e.last
 	if last < 0 {
 		last += len(cmd)
 	}
-	keys := []shard.Reply{}
+	keys := []reply.Reply{}
 	for i := e.first; i <= last && i < len(cmd); i += max(e.step, 1) {
-		keys = append(keys, shard.Bulk(slices.Clone(cmd[i])))
+		keys = append(keys, reply.Bulk(slices.Clone(cmd[i])))
 	}
-	return shard.Array(keys)
+	return reply.Array(keys)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/memshard/memshard/router"
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // This file answers CONFIG GET/SET/RESETSTAT/REWRITE for the settings that
@@ -157,13 +158,13 @@ func cmdConfig(c *conn, args [][]byte) {
 		lc.mu.Lock()
 		lc.base = st
 		lc.mu.Unlock()
-		c.reply(shard.OK())
+		c.reply(reply.OK())
 	case eq(sub, "rewrite"):
 		if len(args) != 2 {
 			c.reply(errSubArity("config|rewrite"))
 			return
 		}
-		c.reply(shard.Error("ERR The server is running without a config file"))
+		c.reply(reply.Error("ERR The server is running without a config file"))
 	default:
 		c.reply(errUnknownSub(sub, "CONFIG"))
 	}
@@ -173,8 +174,8 @@ func cmdConfig(c *conn, args [][]byte) {
 // as a map. A pattern without glob characters is echoed as given, as Redis
 // does. Secrets (router.SecretConfig: requirepass and the like) are left
 // out whoever asks, as if they did not exist.
-func configGet(s *Server, patterns [][]byte) shard.Reply {
-	var kv []shard.Reply
+func configGet(s *Server, patterns [][]byte) reply.Reply {
+	var kv []reply.Reply
 	seen := make([]bool, len(configParams))
 	for _, p := range patterns {
 		for i, cp := range configParams {
@@ -188,7 +189,7 @@ func configGet(s *Server, patterns [][]byte) shard.Reply {
 				}
 			} else if eq(p, cp.name) {
 				seen[i] = true
-				kv = append(kv, shard.Bulk(slices.Clone(p)), bstr(cp.get(s)))
+				kv = append(kv, reply.Bulk(slices.Clone(p)), bstr(cp.get(s)))
 			}
 		}
 	}
@@ -197,9 +198,9 @@ func configGet(s *Server, patterns [][]byte) shard.Reply {
 
 // configSet answers CONFIG SET name value [name value ...]: all are checked
 // before any is applied.
-func configSet(s *Server, args [][]byte) shard.Reply {
+func configSet(s *Server, args [][]byte) reply.Reply {
 	if len(args)%2 != 0 {
-		return shard.ErrSyntax
+		return reply.ErrSyntax
 	}
 	type change struct {
 		p *configParam
@@ -213,12 +214,12 @@ func configSet(s *Server, args [][]byte) shard.Reply {
 				p = &configParams[j]
 			}
 		}
-		fail := func(why string) shard.Reply {
-			return shard.Error("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - " + why)
+		fail := func(why string) reply.Reply {
+			return reply.Error("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - " + why)
 		}
 		switch {
 		case p == nil:
-			return shard.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + string(args[i]) + "'")
+			return reply.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + string(args[i]) + "'")
 		case p.set == nil:
 			return fail("can't set immutable config")
 		case slices.ContainsFunc(changes, func(ch change) bool { return ch.p == p }):
@@ -230,11 +231,11 @@ func configSet(s *Server, args [][]byte) shard.Reply {
 	// nothing.
 	for _, ch := range changes {
 		if why := ch.p.set(s, ch.v, false); why != "" {
-			return shard.Error("ERR CONFIG SET failed (possibly related to argument '" + ch.p.name + "') - " + why)
+			return reply.Error("ERR CONFIG SET failed (possibly related to argument '" + ch.p.name + "') - " + why)
 		}
 	}
 	for _, ch := range changes {
 		ch.p.set(s, ch.v, true)
 	}
-	return shard.OK()
+	return reply.OK()
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/memshard/memshard/router"
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 const (
@@ -80,7 +80,7 @@ type conn struct {
 	cancel context.CancelFunc
 
 	capturing bool        // reply() stores into captured (see queue)
-	captured  shard.Reply // the reply of a queued connection command
+	captured  reply.Reply // the reply of a queued connection command
 	replyErr  bool        // the last reply was an error (command statistics)
 	softSince time.Time   // when the unwritten replies passed the soft output limit
 	// segs are replies to write before out: reply buffers and large bulk
@@ -578,7 +578,7 @@ func (c *conn) connCmd(h *connCmd, args [][]byte) {
 		c.reply(h.beforeAuth(args))
 	case !h.arityOK(len(args)):
 		c.sess.FlagQueueError()
-		c.reply(shard.Error("ERR wrong number of arguments for '" + h.name + "' command"))
+		c.reply(reply.Error("ERR wrong number of arguments for '" + h.name + "' command"))
 	case c.sess.InMulti() && !h.inMulti:
 		c.queue(h, args)
 	default:
@@ -602,8 +602,8 @@ func (c *conn) queue(h *connCmd, args [][]byte) {
 		return
 	}
 	c.slowTx = c.slowTx || h.slow && c.sess.InMulti()
-	c.reply(c.sess.QueueLocal(args, func(a [][]byte) shard.Reply {
-		c.capturing, c.captured = true, shard.Reply{}
+	c.reply(c.sess.QueueLocal(args, func(a [][]byte) reply.Reply {
+		c.capturing, c.captured = true, reply.Reply{}
 		h.fn(c, a)
 		c.capturing = false
 		return c.captured
@@ -611,14 +611,14 @@ func (c *conn) queue(h *connCmd, args [][]byte) {
 }
 
 // reply encodes one reply, honouring CLIENT REPLY.
-func (c *conn) reply(r shard.Reply) {
-	c.replyErr = r.Kind == shard.KindError
+func (c *conn) reply(r reply.Reply) {
+	c.replyErr = r.Kind == reply.KindError
 	if c.capturing { // a queued connection command running inside EXEC
 		c.captured = r.Clone()
-		if c.proto == 2 && r.Kind == shard.KindMap {
+		if c.proto == 2 && r.Kind == reply.KindMap {
 			// Keep the protocol in force when it ran: a later HELLO 3 in the
 			// same transaction must not turn this map into a RESP3 map.
-			c.captured.Kind = shard.KindArray
+			c.captured.Kind = reply.KindArray
 		}
 		return
 	}
@@ -629,7 +629,7 @@ func (c *conn) reply(r shard.Reply) {
 		c.replyMode = replyOn
 		return
 	}
-	if r.Kind == shard.KindBulk && len(r.Str) >= bigReply {
+	if r.Kind == reply.KindBulk && len(r.Str) >= bigReply {
 		c.queueBig(r.Str)
 		return
 	}
@@ -655,7 +655,7 @@ func (c *conn) queueBig(b []byte) {
 // pendingOut is how many reply bytes wait to be written.
 func (c *conn) pendingOut() int { return c.outLen + len(c.out) - c.woff }
 
-var errNoAuth = shard.Error("NOAUTH Authentication required.")
+var errNoAuth = reply.Error("NOAUTH Authentication required.")
 
 // routerRefuses reports whether the router answers args with an error
 // without running anything: an unknown command or a wrong argument count.
@@ -672,6 +672,6 @@ func deniedReadOnly(args [][]byte) bool {
 	return !router.Allowed(router.PermRead, args)
 }
 
-func noPerm(name []byte) shard.Reply {
-	return shard.Error("NOPERM this user has no permissions to run the '" + strings.ToLower(string(name)) + "' command")
+func noPerm(name []byte) reply.Reply {
+	return reply.Error("NOPERM this user has no permissions to run the '" + strings.ToLower(string(name)) + "' command")
 }

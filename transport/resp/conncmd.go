@@ -9,6 +9,7 @@ import (
 
 	"github.com/memshard/memshard/router"
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // connCmd is a command answered by the connection itself rather than the
@@ -22,7 +23,7 @@ type connCmd struct {
 	fn      func(c *conn, args [][]byte)
 	// check, when set, validates the arguments when the command is queued
 	// inside MULTI (a failure aborts the transaction, as in Redis).
-	check func(args [][]byte) (shard.Reply, bool)
+	check func(args [][]byte) (reply.Reply, bool)
 	id    int // command statistics ID (router.LocalCommand)
 }
 
@@ -35,14 +36,14 @@ func (h *connCmd) administers(args [][]byte) bool {
 
 // refuse checks a connection command queued inside MULTI: a refusal aborts
 // the transaction at EXEC, as in Redis.
-func (h *connCmd) refuse(c *conn, args [][]byte) (shard.Reply, bool) {
+func (h *connCmd) refuse(c *conn, args [][]byte) (reply.Reply, bool) {
 	if h.name == "debug" && !c.debugAllowed() {
 		return errDebugDisabled, true
 	}
 	if h.check != nil {
 		return h.check(args)
 	}
-	return shard.Reply{}, false
+	return reply.Reply{}, false
 }
 
 // beforeAuth answers args, this command, on a connection that has not
@@ -50,7 +51,7 @@ func (h *connCmd) refuse(c *conn, args [][]byte) (shard.Reply, bool) {
 // checks that the command and its subcommand exist and that the argument
 // count fits before it checks authentication, so those errors come first;
 // anything else gets NOAUTH.
-func (h *connCmd) beforeAuth(args [][]byte) shard.Reply {
+func (h *connCmd) beforeAuth(args [][]byte) reply.Reply {
 	if !h.arityOK(len(args)) {
 		return errSubArity(h.name)
 	}
@@ -91,7 +92,7 @@ func init() {
 		{name: "reset", arity: 1, noAuth: true, inMulti: true, fn: cmdReset},
 		{name: "select", arity: 2, fn: cmdSelect},
 		{name: "client", arity: -2, fn: cmdClient, check: checkClient},
-		{name: "wait", arity: 3, fn: func(c *conn, args [][]byte) { c.reply(shard.Int(0)) }},
+		{name: "wait", arity: 3, fn: func(c *conn, args [][]byte) { c.reply(reply.Int(0)) }},
 		{name: "cluster", arity: -2, fn: cmdNoCluster},
 		{name: "readonly", arity: 1, fn: cmdNoCluster},
 		{name: "readwrite", arity: 1, fn: cmdNoCluster},
@@ -122,21 +123,21 @@ func connCommand(name []byte) *connCmd {
 func eq(b []byte, word string) bool { return shard.EqualFold(b, word) }
 
 var (
-	errNoPassword = shard.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
-	errWrongPass  = shard.Error("WRONGPASS invalid username-password pair or user is disabled.")
-	errNoCluster  = shard.Error("ERR This instance has cluster support disabled")
+	errNoPassword = reply.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+	errWrongPass  = reply.Error("WRONGPASS invalid username-password pair or user is disabled.")
+	errNoCluster  = reply.Error("ERR This instance has cluster support disabled")
 )
 
 // authenticate checks user and password as Redis's default user does; the
 // password may also be the full or the read-only HTTP token.
-func (c *conn) authenticate(user, pass []byte) shard.Reply {
+func (c *conn) authenticate(user, pass []byte) reply.Reply {
 	cfg := &c.s.cfg
 	if user == nil && !cfg.authRequired() {
 		return errNoPassword
 	}
 	okUser := user == nil || string(user) == "default"
 	if !cfg.authRequired() && okUser { // AUTH default anything, no password set: Redis accepts
-		return shard.OK()
+		return reply.OK()
 	}
 	readOnly := false
 	switch {
@@ -154,7 +155,7 @@ func (c *conn) authenticate(user, pass []byte) shard.Reply {
 		lim := c.s.cfg.Limits
 		c.parser.SetLimits(lim)
 	}
-	return shard.OK()
+	return reply.OK()
 }
 
 func secretIs(got []byte, want string) bool {
@@ -168,7 +169,7 @@ func cmdAuth(c *conn, args [][]byte) {
 	case 3:
 		c.reply(c.authenticate(args[1], args[2]))
 	default:
-		c.reply(shard.ErrSyntax)
+		c.reply(reply.ErrSyntax)
 	}
 }
 
@@ -178,11 +179,11 @@ func cmdHello(c *conn, args [][]byte) {
 	if len(args) > 1 {
 		v, ok := shard.ParseInt(args[1])
 		if !ok {
-			c.reply(shard.Error("ERR Protocol version is not an integer or out of range"))
+			c.reply(reply.Error("ERR Protocol version is not an integer or out of range"))
 			return
 		}
 		if v != 2 && v != 3 {
-			c.reply(shard.Error("NOPROTO unsupported protocol version"))
+			c.reply(reply.Error("NOPROTO unsupported protocol version"))
 			return
 		}
 		proto = int(v)
@@ -201,12 +202,12 @@ func cmdHello(c *conn, args [][]byte) {
 			name, setName = args[i+1], true
 			i++
 		default:
-			c.reply(shard.Error("ERR Syntax error in HELLO option '" + string(args[i]) + "'"))
+			c.reply(reply.Error("ERR Syntax error in HELLO option '" + string(args[i]) + "'"))
 			return
 		}
 	}
 	if !c.authed {
-		c.reply(shard.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"))
+		c.reply(reply.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"))
 		return
 	}
 	if setName {
@@ -217,14 +218,14 @@ func cmdHello(c *conn, args [][]byte) {
 		c.name = string(name)
 	}
 	c.proto = proto
-	c.reply(shard.Reply{Kind: shard.KindMap, Arr: []shard.Reply{
-		shard.BulkString("server"), shard.BulkString("redis"),
-		shard.BulkString("version"), shard.BulkString(RedisVersion),
-		shard.BulkString("proto"), shard.Int(int64(proto)),
-		shard.BulkString("id"), shard.Int(c.id),
-		shard.BulkString("mode"), shard.BulkString("standalone"),
-		shard.BulkString("role"), shard.BulkString("master"),
-		shard.BulkString("modules"), shard.Array([]shard.Reply{}),
+	c.reply(reply.Reply{Kind: reply.KindMap, Arr: []reply.Reply{
+		reply.BulkString("server"), reply.BulkString("redis"),
+		reply.BulkString("version"), reply.BulkString(RedisVersion),
+		reply.BulkString("proto"), reply.Int(int64(proto)),
+		reply.BulkString("id"), reply.Int(c.id),
+		reply.BulkString("mode"), reply.BulkString("standalone"),
+		reply.BulkString("role"), reply.BulkString("master"),
+		reply.BulkString("modules"), reply.Array([]reply.Reply{}),
 	}})
 }
 
@@ -233,7 +234,7 @@ func cmdHello(c *conn, args [][]byte) {
 const RedisVersion = "7.0.15"
 
 func cmdQuit(c *conn, args [][]byte) {
-	c.reply(shard.OK())
+	c.reply(reply.OK())
 	c.closeAfter = true
 }
 
@@ -250,22 +251,22 @@ func cmdReset(c *conn, args [][]byte) {
 		lim.Unauthenticated = true
 		c.parser.SetLimits(lim)
 	}
-	c.reply(shard.Status("RESET"))
+	c.reply(reply.Status("RESET"))
 }
 
 func cmdSelect(c *conn, args [][]byte) {
 	n, ok := shard.ParseInt(args[1])
 	switch {
 	case !ok:
-		c.reply(shard.ErrNotInt)
+		c.reply(reply.ErrNotInt)
 	case n < -1<<31 || n > 1<<31-1:
-		c.reply(shard.ErrIntRange)
+		c.reply(reply.ErrIntRange)
 	case n < 0 || n >= 16:
-		c.reply(shard.Error("ERR DB index is out of range"))
+		c.reply(reply.Error("ERR DB index is out of range"))
 	case n != 0:
-		c.reply(shard.Error("ERR SELECT is not supported: memshard has one database (0)"))
+		c.reply(reply.Error("ERR SELECT is not supported: memshard has one database (0)"))
 	default:
-		c.reply(shard.OK())
+		c.reply(reply.OK())
 	}
 }
 
@@ -273,7 +274,7 @@ func cmdNoCluster(c *conn, args [][]byte) { c.reply(errNoCluster) }
 
 // errDebugDisabled is Redis 7's refusal of DEBUG when enable-debug-command
 // does not allow the connection.
-var errDebugDisabled = shard.Error(`ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", ` +
+var errDebugDisabled = reply.Error(`ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", ` +
 	`you can run it from a local connection, otherwise you need to set this option in the configuration file, ` +
 	`and then restart the server.`)
 
@@ -315,7 +316,7 @@ func cmdDebug(c *conn, args [][]byte) {
 	if eq(args[1], "sleep") && len(args) == 3 {
 		secs, err := strconv.ParseFloat(string(args[2]), 64)
 		if err != nil || secs < 0 || secs > 3600 {
-			c.reply(shard.Error("ERR value is not a valid float"))
+			c.reply(reply.Error("ERR value is not a valid float"))
 			return
 		}
 		done := c.s.ctx.Done()
@@ -326,16 +327,16 @@ func cmdDebug(c *conn, args [][]byte) {
 		defer t.Stop()
 		select {
 		case <-t.C:
-			c.reply(shard.OK())
+			c.reply(reply.OK())
 		case <-done:
-			c.reply(shard.Error("ERR DEBUG SLEEP interrupted: the connection is closing"))
+			c.reply(reply.Error("ERR DEBUG SLEEP interrupted: the connection is closing"))
 		}
 		return
 	}
-	c.reply(shard.Error("ERR DEBUG " + strings.ToUpper(string(args[1])) + " is not supported by memshard"))
+	c.reply(reply.Error("ERR DEBUG " + strings.ToUpper(string(args[1])) + " is not supported by memshard"))
 }
 
-var errBadName = shard.Error("ERR Client names cannot contain spaces, newlines or special characters.")
+var errBadName = reply.Error("ERR Client names cannot contain spaces, newlines or special characters.")
 
 // validName is Redis's rule for client names: printable ASCII, no spaces.
 func validName(b []byte) bool {

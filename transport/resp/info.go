@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // This file answers INFO with Redis 7.0.15's sections and layout.
@@ -39,7 +40,7 @@ func cmdInfo(c *conn, args [][]byte) {
 			want[sec] = true
 		}
 	}
-	c.reply(shard.Bulk(c.s.info(want)))
+	c.reply(reply.Bulk(c.s.info(want)))
 }
 
 // info renders the INFO text of the wanted sections.

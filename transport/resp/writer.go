@@ -4,7 +4,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // The encoders append one RESP value to dst and return the extended slice,
@@ -15,32 +15,32 @@ import (
 // value means RESP2), rendered as Redis 7.0 renders each kind (see the
 // package doc). Arrays and maps recurse. A map whose Arr has an odd length
 // gets a nil value for its last key.
-func AppendReply(dst []byte, r shard.Reply, proto int) []byte {
+func AppendReply(dst []byte, r reply.Reply, proto int) []byte {
 	switch r.Kind {
-	case shard.KindNil:
+	case reply.KindNil:
 		return AppendNull(dst, proto)
-	case shard.KindNilArray:
+	case reply.KindNilArray:
 		if proto == 3 {
 			return append(dst, "_\r\n"...)
 		}
 		return append(dst, "*-1\r\n"...)
-	case shard.KindStatus:
+	case reply.KindStatus:
 		return appendSimple(dst, '+', r.Str)
-	case shard.KindError:
+	case reply.KindError:
 		return appendSimple(dst, '-', r.Str)
-	case shard.KindInt:
+	case reply.KindInt:
 		return AppendInt(dst, r.Int)
-	case shard.KindBulk:
+	case reply.KindBulk:
 		return AppendBulk(dst, r.Str)
-	case shard.KindDouble:
+	case reply.KindDouble:
 		return appendDouble(dst, r.Dbl, proto)
-	case shard.KindArray:
+	case reply.KindArray:
 		dst = AppendArrayHeader(dst, len(r.Arr))
 		for i := range r.Arr {
 			dst = AppendReply(dst, r.Arr[i], proto)
 		}
 		return dst
-	case shard.KindMap:
+	case reply.KindMap:
 		dst = AppendMapHeader(dst, (len(r.Arr)+1)/2, proto)
 		for i := range r.Arr {
 			dst = AppendReply(dst, r.Arr[i], proto)

@@ -1,6 +1,6 @@
 package text
 
-import "github.com/memshard/memshard/shard"
+import "github.com/memshard/memshard/shard/reply"
 
 // mode says how a Query's reply is rendered.
 type mode uint8
@@ -74,7 +74,7 @@ func Prepare(args [][]byte) Query {
 
 // Render returns the MemFast text of r, the engine's reply to q.Args. Errors
 // are always their text. Safe for concurrent use.
-func (q Query) Render(r shard.Reply) string {
+func (q Query) Render(r reply.Reply) string {
 	if s, ok := q.fixed(r); ok {
 		return s
 	}
@@ -84,7 +84,7 @@ func (q Query) Render(r shard.Reply) string {
 // AppendRender appends the MemFast text of r, the engine's reply to q.Args,
 // to dst and returns the extended slice. Safe for concurrent use; it
 // allocates only to grow dst.
-func (q Query) AppendRender(dst []byte, r shard.Reply) []byte {
+func (q Query) AppendRender(dst []byte, r reply.Reply) []byte {
 	if s, ok := q.fixed(r); ok {
 		return append(dst, s...)
 	}
@@ -93,26 +93,26 @@ func (q Query) AppendRender(dst []byte, r shard.Reply) []byte {
 
 // fixed returns the MemFast-specific text for r, if q's command has one for
 // a reply of r's kind.
-func (q Query) fixed(r shard.Reply) (string, bool) {
+func (q Query) fixed(r reply.Reply) (string, bool) {
 	switch q.mode {
 	case modeSet:
-		if r.Kind == shard.KindNil {
+		if r.Kind == reply.KindNil {
 			return "Inserted!", true
 		}
 	case modeDel:
-		if r.Kind == shard.KindInt {
+		if r.Kind == reply.KindInt {
 			return "Deleted!", true
 		}
 	case modeExists:
-		if r.Kind == shard.KindInt {
+		if r.Kind == reply.KindInt {
 			return boolText(r.Int > 0), true
 		}
 	case modeBool:
-		if r.Kind == shard.KindInt {
+		if r.Kind == reply.KindInt {
 			return boolText(r.Int != 0), true
 		}
 	case modeClear, modeDump, modeNet, modeSetSync:
-		if r.Kind == shard.KindStatus && string(r.Str) == "OK" {
+		if r.Kind == reply.KindStatus && string(r.Str) == "OK" {
 			return okText[q.mode], true
 		}
 	}

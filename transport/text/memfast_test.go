@@ -4,90 +4,90 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 var (
-	errArity    = shard.Error("ERR wrong number of arguments for 'set' command")
-	errNoDumpTo = shard.Error("ERR DUMP path escapes the dump directory")
+	errArity    = reply.Error("ERR wrong number of arguments for 'set' command")
+	errNoDumpTo = reply.Error("ERR DUMP path escapes the dump directory")
 )
 
 var memfastCases = []struct {
 	query string      // the MemFast line
 	exec  string      // what runs on the engine, tokens joined by spaces
-	reply shard.Reply // the engine's reply to exec
+	reply reply.Reply // the engine's reply to exec
 	want  string
 }{
 	// SET k v shows what it replaced.
-	{"SET k v", "SET k v GET", shard.Nil(), "Inserted!"},
+	{"SET k v", "SET k v GET", reply.Nil(), "Inserted!"},
 	{"SET k v", "SET k v GET", bulk("old"), "old"},
 	{"SET k v", "SET k v GET", bulk(""), ""},
-	{"set k v", "set k v GET", shard.Nil(), "Inserted!"},
+	{"set k v", "set k v GET", reply.Nil(), "Inserted!"},
 	{"sEt k v", "sEt k v GET", bulk("Nil"), "Nil"},
-	{`SET k "a b"`, "SET k a b GET", shard.Nil(), "Inserted!"},
-	{"SET k v", "SET k v GET", shard.ErrWrongType, "WRONGTYPE Operation against a key holding the wrong kind of value"},
+	{`SET k "a b"`, "SET k a b GET", reply.Nil(), "Inserted!"},
+	{"SET k v", "SET k v GET", reply.ErrWrongType, "WRONGTYPE Operation against a key holding the wrong kind of value"},
 	// ... and with options it is plain Redis.
-	{"SET k v EX 10", "SET k v EX 10", shard.OK(), "OK"},
-	{"SET k v NX", "SET k v NX", shard.Nil(), "Nil"},
-	{"SET k v GET", "SET k v GET", shard.Nil(), "Nil"},
+	{"SET k v EX 10", "SET k v EX 10", reply.OK(), "OK"},
+	{"SET k v NX", "SET k v NX", reply.Nil(), "Nil"},
+	{"SET k v GET", "SET k v GET", reply.Nil(), "Nil"},
 	{"SET k v XX GET", "SET k v XX GET", bulk("old"), "old"},
-	{"SET k v extra", "SET k v extra", shard.ErrSyntax, "ERR syntax error"},
+	{"SET k v extra", "SET k v extra", reply.ErrSyntax, "ERR syntax error"},
 	{"SET k", "SET k", errArity, "ERR wrong number of arguments for 'set' command"},
 	{"SET", "SET", errArity, "ERR wrong number of arguments for 'set' command"},
-	{"SETX k v", "SETX k v", shard.Error("ERR unknown command 'SETX', with args beginning with: 'k' 'v' "), "ERR unknown command 'SETX', with args beginning with: 'k' 'v' "},
+	{"SETX k v", "SETX k v", reply.Error("ERR unknown command 'SETX', with args beginning with: 'k' 'v' "), "ERR unknown command 'SETX', with args beginning with: 'k' 'v' "},
 
 	// GET.
 	{"GET k", "GET k", bulk("value"), "value"},
 	{"get k", "get k", bulk("two words"), "two words"},
-	{"GET k", "GET k", shard.Nil(), "Nil"},
-	{"GET k", "GET k", shard.ErrWrongType, "WRONGTYPE Operation against a key holding the wrong kind of value"},
+	{"GET k", "GET k", reply.Nil(), "Nil"},
+	{"GET k", "GET k", reply.ErrWrongType, "WRONGTYPE Operation against a key holding the wrong kind of value"},
 
 	// DEL.
-	{"DEL k", "DEL k", shard.Int(1), "Deleted!"},
-	{"DEL k", "DEL k", shard.Int(0), "Deleted!"},
-	{"del a b c", "del a b c", shard.Int(2), "Deleted!"},
-	{"DEL", "DEL", shard.Error("ERR wrong number of arguments for 'del' command"), "ERR wrong number of arguments for 'del' command"},
+	{"DEL k", "DEL k", reply.Int(1), "Deleted!"},
+	{"DEL k", "DEL k", reply.Int(0), "Deleted!"},
+	{"del a b c", "del a b c", reply.Int(2), "Deleted!"},
+	{"DEL", "DEL", reply.Error("ERR wrong number of arguments for 'del' command"), "ERR wrong number of arguments for 'del' command"},
 
 	// EXISTS.
-	{"EXISTS k", "EXISTS k", shard.Int(1), "true"},
-	{"exists k", "exists k", shard.Int(0), "false"},
-	{"EXISTS a b", "EXISTS a b", shard.Int(2), "2"},
-	{"EXISTS", "EXISTS", shard.Error("ERR wrong number of arguments for 'exists' command"), "ERR wrong number of arguments for 'exists' command"},
+	{"EXISTS k", "EXISTS k", reply.Int(1), "true"},
+	{"exists k", "exists k", reply.Int(0), "false"},
+	{"EXISTS a b", "EXISTS a b", reply.Int(2), "2"},
+	{"EXISTS", "EXISTS", reply.Error("ERR wrong number of arguments for 'exists' command"), "ERR wrong number of arguments for 'exists' command"},
 
 	// LEN.
-	{"LEN", "LEN", shard.Int(3), "3"},
-	{"len", "len", shard.Int(0), "0"},
-	{"LEN x", "LEN x", shard.Error("ERR wrong number of arguments for 'len' command"), "ERR wrong number of arguments for 'len' command"},
+	{"LEN", "LEN", reply.Int(3), "3"},
+	{"len", "len", reply.Int(0), "0"},
+	{"LEN x", "LEN x", reply.Error("ERR wrong number of arguments for 'len' command"), "ERR wrong number of arguments for 'len' command"},
 
 	// ISEMPTY.
-	{"ISEMPTY", "ISEMPTY", shard.Int(1), "true"},
-	{"isempty", "isempty", shard.Int(0), "false"},
+	{"ISEMPTY", "ISEMPTY", reply.Int(1), "true"},
+	{"isempty", "isempty", reply.Int(0), "false"},
 
 	// CLEAR.
-	{"CLEAR", "CLEAR", shard.OK(), "Cleared!"},
-	{"Clear", "Clear", shard.OK(), "Cleared!"},
-	{"CLEAR x", "CLEAR x", shard.Error("ERR wrong number of arguments for 'clear' command"), "ERR wrong number of arguments for 'clear' command"},
+	{"CLEAR", "CLEAR", reply.OK(), "Cleared!"},
+	{"Clear", "Clear", reply.OK(), "Cleared!"},
+	{"CLEAR x", "CLEAR x", reply.Error("ERR wrong number of arguments for 'clear' command"), "ERR wrong number of arguments for 'clear' command"},
 
 	// DUMP.
-	{"DUMP file.csv", "DUMP file.csv", shard.OK(), "Dumped!"},
+	{"DUMP file.csv", "DUMP file.csv", reply.OK(), "Dumped!"},
 	{"DUMP ../etc/passwd", "DUMP ../etc/passwd", errNoDumpTo, "ERR DUMP path escapes the dump directory"},
 
 	// NET and SETSYNC.
-	{"NET g 1 http://a", "NET g 1 http://a", shard.OK(), "Created!"},
-	{"SETSYNC g k v", "SETSYNC g k v", shard.OK(), "Synced!"},
-	{"SETSYNC g k v", "SETSYNC g k v", shard.Error("ERR peers did not acknowledge: http://b"), "ERR peers did not acknowledge: http://b"},
+	{"NET g 1 http://a", "NET g 1 http://a", reply.OK(), "Created!"},
+	{"SETSYNC g k v", "SETSYNC g k v", reply.OK(), "Synced!"},
+	{"SETSYNC g k v", "SETSYNC g k v", reply.Error("ERR peers did not acknowledge: http://b"), "ERR peers did not acknowledge: http://b"},
 
 	// Anything else is generic.
-	{"PING", "PING", shard.Pong(), "PONG"},
-	{"INCR n", "INCR n", shard.Int(6), "6"},
-	{"KEYS *", "KEYS *", shard.Array([]shard.Reply{bulk("a"), bulk("b")}), `["a","b"]`},
-	{"KEYS nothing*", "KEYS nothing*", shard.Array(nil), `[]`},
-	{"MGET a b", "MGET a b", shard.Array([]shard.Reply{bulk("1"), shard.Nil()}), `["1",null]`},
-	{"EXEC", "EXEC", shard.Reply{Kind: shard.KindNilArray}, "Nil"},
-	{"HGETALL h", "HGETALL h", shard.Reply{Kind: shard.KindMap, Arr: []shard.Reply{bulk("f"), bulk("v")}}, `{"f":"v"}`},
-	{"ZSCORE z m", "ZSCORE z m", shard.Double(2.5), "2.5"},
-	{"FOO", "FOO", shard.Error("ERR unknown command 'FOO', with args beginning with: "), "ERR unknown command 'FOO', with args beginning with: "},
-	{"ſet k v", "ſet k v", shard.Error("ERR unknown command"), "ERR unknown command"}, // no Unicode folding
+	{"PING", "PING", reply.Pong(), "PONG"},
+	{"INCR n", "INCR n", reply.Int(6), "6"},
+	{"KEYS *", "KEYS *", reply.Array([]reply.Reply{bulk("a"), bulk("b")}), `["a","b"]`},
+	{"KEYS nothing*", "KEYS nothing*", reply.Array(nil), `[]`},
+	{"MGET a b", "MGET a b", reply.Array([]reply.Reply{bulk("1"), reply.Nil()}), `["1",null]`},
+	{"EXEC", "EXEC", reply.Reply{Kind: reply.KindNilArray}, "Nil"},
+	{"HGETALL h", "HGETALL h", reply.Reply{Kind: reply.KindMap, Arr: []reply.Reply{bulk("f"), bulk("v")}}, `{"f":"v"}`},
+	{"ZSCORE z m", "ZSCORE z m", reply.Double(2.5), "2.5"},
+	{"FOO", "FOO", reply.Error("ERR unknown command 'FOO', with args beginning with: "), "ERR unknown command 'FOO', with args beginning with: "},
+	{"ſet k v", "ſet k v", reply.Error("ERR unknown command"), "ERR unknown command"}, // no Unicode folding
 }
 
 func TestMemFast(t *testing.T) {
@@ -114,7 +114,7 @@ func TestMemFastErrorsAreText(t *testing.T) {
 	for _, line := range []string{"SET k v", "GET k", "DEL k", "EXISTS k", "LEN", "ISEMPTY", "CLEAR", "DUMP f.csv", "NET g 1 u", "SETSYNC g k v", "KEYS *"} {
 		args, _ := Tokenize([]byte(line))
 		q := Prepare(args)
-		for _, e := range []shard.Reply{shard.ErrSyntax, shard.ErrWrongType, shard.ErrShardStopped} {
+		for _, e := range []reply.Reply{reply.ErrSyntax, reply.ErrWrongType, reply.ErrShardStopped} {
 			if got := q.Render(e); got != string(e.Str) {
 				t.Errorf("%q with %v: %q, want %q", line, e, got, e.Str)
 			}
@@ -138,7 +138,7 @@ func TestPrepareKeepsArgs(t *testing.T) {
 	if got := Prepare(nil).Render(bulk("x")); got != "x" {
 		t.Fatalf("Prepare(nil).Render = %q", got)
 	}
-	if got := (Query{}).Render(shard.Int(1)); got != "1" {
+	if got := (Query{}).Render(reply.Int(1)); got != "1" {
 		t.Fatalf("Query{}.Render = %q", got)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 // Fixed reply texts.
@@ -18,13 +18,13 @@ const (
 
 // RenderGeneric renders r as the MemFast text of a command that has no
 // MemFast-specific reply (see AppendGeneric). Safe for concurrent use.
-func RenderGeneric(r shard.Reply) string {
+func RenderGeneric(r reply.Reply) string {
 	switch r.Kind {
-	case shard.KindNil, shard.KindNilArray:
+	case reply.KindNil, reply.KindNilArray:
 		return textNil
-	case shard.KindStatus, shard.KindBulk, shard.KindError:
+	case reply.KindStatus, reply.KindBulk, reply.KindError:
 		return string(r.Str)
-	case shard.KindInt:
+	case reply.KindInt:
 		return strconv.FormatInt(r.Int, 10)
 	}
 	buf := acquireBuf()
@@ -63,17 +63,17 @@ func releaseBuf(b *[]byte) {
 //   - integer: decimal
 //   - double: see appendDouble; inf, -inf and nan by name
 //   - array: a JSON array, map: a JSON object (see appendJSON)
-func AppendGeneric(dst []byte, r shard.Reply) []byte {
+func AppendGeneric(dst []byte, r reply.Reply) []byte {
 	switch r.Kind {
-	case shard.KindNil, shard.KindNilArray:
+	case reply.KindNil, reply.KindNilArray:
 		return append(dst, textNil...)
-	case shard.KindStatus, shard.KindBulk, shard.KindError:
+	case reply.KindStatus, reply.KindBulk, reply.KindError:
 		return append(dst, r.Str...)
-	case shard.KindInt:
+	case reply.KindInt:
 		return strconv.AppendInt(dst, r.Int, 10)
-	case shard.KindDouble:
+	case reply.KindDouble:
 		return appendDouble(dst, r.Dbl)
-	case shard.KindArray, shard.KindMap:
+	case reply.KindArray, reply.KindMap:
 		return appendJSON(dst, r)
 	}
 	return append(dst, "ERR unknown reply kind"...)
@@ -118,22 +118,22 @@ func appendDouble(dst []byte, f float64) []byte {
 // and "nan", status, bulk and error replies are strings (an error is its
 // text, e.g. "ERR syntax error"), and a map key that is not a string is the
 // string of its generic text. Strings are binary-safe: see appendJSONString.
-func appendJSON(dst []byte, r shard.Reply) []byte {
+func appendJSON(dst []byte, r reply.Reply) []byte {
 	switch r.Kind {
-	case shard.KindNil, shard.KindNilArray:
+	case reply.KindNil, reply.KindNilArray:
 		return append(dst, "null"...)
-	case shard.KindStatus, shard.KindBulk, shard.KindError:
+	case reply.KindStatus, reply.KindBulk, reply.KindError:
 		return appendJSONString(dst, r.Str)
-	case shard.KindInt:
+	case reply.KindInt:
 		return strconv.AppendInt(dst, r.Int, 10)
-	case shard.KindDouble:
+	case reply.KindDouble:
 		if math.IsInf(r.Dbl, 0) || math.IsNaN(r.Dbl) {
 			dst = append(dst, '"')
 			dst = appendDouble(dst, r.Dbl)
 			return append(dst, '"')
 		}
 		return appendDouble(dst, r.Dbl)
-	case shard.KindArray:
+	case reply.KindArray:
 		dst = append(dst, '[')
 		for i := range r.Arr {
 			if i > 0 {
@@ -142,7 +142,7 @@ func appendJSON(dst []byte, r shard.Reply) []byte {
 			dst = appendJSON(dst, r.Arr[i])
 		}
 		return append(dst, ']')
-	case shard.KindMap:
+	case reply.KindMap:
 		dst = append(dst, '{')
 		for i := 0; i < len(r.Arr); i += 2 {
 			if i > 0 {
@@ -162,15 +162,15 @@ func appendJSON(dst []byte, r shard.Reply) []byte {
 }
 
 // appendJSONKey appends the object key for map key k.
-func appendJSONKey(dst []byte, k shard.Reply) []byte {
+func appendJSONKey(dst []byte, k reply.Reply) []byte {
 	switch k.Kind {
-	case shard.KindStatus, shard.KindBulk, shard.KindError:
+	case reply.KindStatus, reply.KindBulk, reply.KindError:
 		return appendJSONString(dst, k.Str)
-	case shard.KindInt:
+	case reply.KindInt:
 		dst = append(dst, '"')
 		dst = strconv.AppendInt(dst, k.Int, 10)
 		return append(dst, '"')
-	case shard.KindDouble:
+	case reply.KindDouble:
 		dst = append(dst, '"')
 		dst = appendDouble(dst, k.Dbl)
 		return append(dst, '"')

@@ -5,60 +5,60 @@ import (
 	"math"
 	"testing"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
-func bulk(s string) shard.Reply { return shard.BulkString(s) }
+func bulk(s string) reply.Reply { return reply.BulkString(s) }
 
 var genericCases = []struct {
 	name string
-	r    shard.Reply
+	r    reply.Reply
 	want string
 }{
-	{"status", shard.OK(), "OK"},
-	{"status text", shard.Status("PONG"), "PONG"},
+	{"status", reply.OK(), "OK"},
+	{"status text", reply.Status("PONG"), "PONG"},
 	{"bulk", bulk("hello world"), "hello world"},
 	{"empty bulk", bulk(""), ""},
 	{"binary bulk", bulk("a\x00\xff\n"), "a\x00\xff\n"},
-	{"nil", shard.Nil(), "Nil"},
-	{"nil array", shard.Reply{Kind: shard.KindNilArray}, "Nil"},
-	{"int", shard.Int(42), "42"},
-	{"negative int", shard.Int(-7), "-7"},
-	{"min int", shard.Int(math.MinInt64), "-9223372036854775808"},
-	{"error", shard.ErrWrongType, "WRONGTYPE Operation against a key holding the wrong kind of value"},
-	{"ERR", shard.Error("ERR wrong number of arguments for 'get' command"), "ERR wrong number of arguments for 'get' command"},
-	{"double", shard.Double(1.5), "1.5"},
-	{"double inf", shard.Double(math.Inf(1)), "inf"},
-	{"double -inf", shard.Double(math.Inf(-1)), "-inf"},
-	{"double nan", shard.Double(math.NaN()), "nan"},
-	{"empty array", shard.Array(nil), "[]"},
-	{"array", shard.Array([]shard.Reply{bulk("a"), bulk("b")}), `["a","b"]`},
-	{"mixed array", shard.Array([]shard.Reply{
-		bulk("x"), shard.Nil(), shard.Int(3), shard.Double(2.5), shard.OK(),
-		shard.Reply{Kind: shard.KindNilArray}, shard.ErrSyntax,
+	{"nil", reply.Nil(), "Nil"},
+	{"nil array", reply.Reply{Kind: reply.KindNilArray}, "Nil"},
+	{"int", reply.Int(42), "42"},
+	{"negative int", reply.Int(-7), "-7"},
+	{"min int", reply.Int(math.MinInt64), "-9223372036854775808"},
+	{"error", reply.ErrWrongType, "WRONGTYPE Operation against a key holding the wrong kind of value"},
+	{"ERR", reply.Error("ERR wrong number of arguments for 'get' command"), "ERR wrong number of arguments for 'get' command"},
+	{"double", reply.Double(1.5), "1.5"},
+	{"double inf", reply.Double(math.Inf(1)), "inf"},
+	{"double -inf", reply.Double(math.Inf(-1)), "-inf"},
+	{"double nan", reply.Double(math.NaN()), "nan"},
+	{"empty array", reply.Array(nil), "[]"},
+	{"array", reply.Array([]reply.Reply{bulk("a"), bulk("b")}), `["a","b"]`},
+	{"mixed array", reply.Array([]reply.Reply{
+		bulk("x"), reply.Nil(), reply.Int(3), reply.Double(2.5), reply.OK(),
+		reply.Reply{Kind: reply.KindNilArray}, reply.ErrSyntax,
 	}), `["x",null,3,2.5,"OK",null,"ERR syntax error"]`},
-	{"nested array", shard.Array([]shard.Reply{
-		shard.Array([]shard.Reply{bulk("a"), shard.Int(1)}),
-		shard.Array(nil),
-		shard.Array([]shard.Reply{shard.Array([]shard.Reply{bulk("deep")})}),
+	{"nested array", reply.Array([]reply.Reply{
+		reply.Array([]reply.Reply{bulk("a"), reply.Int(1)}),
+		reply.Array(nil),
+		reply.Array([]reply.Reply{reply.Array([]reply.Reply{bulk("deep")})}),
 	}), `[["a",1],[],[["deep"]]]`},
-	{"array of doubles", shard.Array([]shard.Reply{shard.Double(math.Inf(1)), shard.Double(math.Inf(-1)), shard.Double(math.NaN()), shard.Double(1e300)}),
+	{"array of doubles", reply.Array([]reply.Reply{reply.Double(math.Inf(1)), reply.Double(math.Inf(-1)), reply.Double(math.NaN()), reply.Double(1e300)}),
 		`["inf","-inf","nan",1e+300]`},
-	{"map", shard.Reply{Kind: shard.KindMap, Arr: []shard.Reply{bulk("f1"), bulk("v1"), bulk("f2"), shard.Int(2)}},
+	{"map", reply.Reply{Kind: reply.KindMap, Arr: []reply.Reply{bulk("f1"), bulk("v1"), bulk("f2"), reply.Int(2)}},
 		`{"f1":"v1","f2":2}`},
-	{"empty map", shard.Reply{Kind: shard.KindMap}, `{}`},
-	{"map with odd entries", shard.Reply{Kind: shard.KindMap, Arr: []shard.Reply{bulk("k")}}, `{"k":null}`},
-	{"map with other keys", shard.Reply{Kind: shard.KindMap, Arr: []shard.Reply{
-		shard.Int(1), bulk("one"), shard.Double(0.5), bulk("half"), shard.Nil(), bulk("nil"),
-		shard.Array([]shard.Reply{bulk("a")}), bulk("arr"),
+	{"empty map", reply.Reply{Kind: reply.KindMap}, `{}`},
+	{"map with odd entries", reply.Reply{Kind: reply.KindMap, Arr: []reply.Reply{bulk("k")}}, `{"k":null}`},
+	{"map with other keys", reply.Reply{Kind: reply.KindMap, Arr: []reply.Reply{
+		reply.Int(1), bulk("one"), reply.Double(0.5), bulk("half"), reply.Nil(), bulk("nil"),
+		reply.Array([]reply.Reply{bulk("a")}), bulk("arr"),
 	}}, `{"1":"one","0.5":"half","Nil":"nil","[\"a\"]":"arr"}`},
-	{"map in array", shard.Array([]shard.Reply{{Kind: shard.KindMap, Arr: []shard.Reply{bulk("a"), shard.Array([]shard.Reply{shard.Int(1)})}}}),
+	{"map in array", reply.Array([]reply.Reply{{Kind: reply.KindMap, Arr: []reply.Reply{bulk("a"), reply.Array([]reply.Reply{reply.Int(1)})}}}),
 		`[{"a":[1]}]`},
-	{"escapes", shard.Array([]shard.Reply{bulk("q\"b\\n\nr\rt\tz\x00\x1f\x7f")}), `["q\"b\\n\nr\rt\tz\u0000\u001f` + "\x7f" + `"]`},
-	{"unicode", shard.Array([]shard.Reply{bulk("é ✓ 😀 \u2028\u2029")}), `["é ✓ 😀 \u2028\u2029"]`},
-	{"invalid utf-8", shard.Array([]shard.Reply{bulk("a\xffb\xc3")}), `["a\ufffdb\ufffd"]`},
-	{"surrogate half", shard.Array([]shard.Reply{bulk("\xed\xa0\x80")}), `["\ufffd\ufffd\ufffd"]`},
-	{"encoded U+FFFD", shard.Array([]shard.Reply{bulk("\uFFFD")}), "[\"\uFFFD\"]"},
+	{"escapes", reply.Array([]reply.Reply{bulk("q\"b\\n\nr\rt\tz\x00\x1f\x7f")}), `["q\"b\\n\nr\rt\tz\u0000\u001f` + "\x7f" + `"]`},
+	{"unicode", reply.Array([]reply.Reply{bulk("é ✓ 😀 \u2028\u2029")}), `["é ✓ 😀 \u2028\u2029"]`},
+	{"invalid utf-8", reply.Array([]reply.Reply{bulk("a\xffb\xc3")}), `["a\ufffdb\ufffd"]`},
+	{"surrogate half", reply.Array([]reply.Reply{bulk("\xed\xa0\x80")}), `["\ufffd\ufffd\ufffd"]`},
+	{"encoded U+FFFD", reply.Array([]reply.Reply{bulk("\uFFFD")}), "[\"\uFFFD\"]"},
 }
 
 func TestGeneric(t *testing.T) {
@@ -70,7 +70,7 @@ func TestGeneric(t *testing.T) {
 		if got := string(AppendGeneric(prefix, c.r)); got != "prefix:"+c.want {
 			t.Errorf("%s: AppendGeneric = %q, want %q", c.name, got, "prefix:"+c.want)
 		}
-		if k := c.r.Kind; (k == shard.KindArray || k == shard.KindMap) && !json.Valid([]byte(c.want)) {
+		if k := c.r.Kind; (k == reply.KindArray || k == reply.KindMap) && !json.Valid([]byte(c.want)) {
 			t.Errorf("%s: %q is not valid JSON", c.name, c.want)
 		}
 	}
@@ -117,11 +117,11 @@ func FuzzGenericJSON(f *testing.F) {
 	f.Add([]byte("a\x00\xff\"\\\n"), []byte("\xed\xa0\x80\u2028"), int64(-3))
 	f.Add([]byte(""), []byte("é"), int64(0))
 	f.Fuzz(func(t *testing.T, a, b []byte, n int64) {
-		r := shard.Array([]shard.Reply{
-			shard.Bulk(a),
-			shard.Array([]shard.Reply{shard.Bulk(b), shard.Int(n), shard.Nil()}),
-			{Kind: shard.KindMap, Arr: []shard.Reply{shard.Bulk(a), shard.Bulk(b), shard.Bulk(b), shard.Double(float64(n) / 7)}},
-			shard.Error(string(b)),
+		r := reply.Array([]reply.Reply{
+			reply.Bulk(a),
+			reply.Array([]reply.Reply{reply.Bulk(b), reply.Int(n), reply.Nil()}),
+			{Kind: reply.KindMap, Arr: []reply.Reply{reply.Bulk(a), reply.Bulk(b), reply.Bulk(b), reply.Double(float64(n) / 7)}},
+			reply.Error(string(b)),
 		})
 		out := AppendGeneric(nil, r)
 		if !json.Valid(out) {

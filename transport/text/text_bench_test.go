@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/memshard/memshard/shard"
+	"github.com/memshard/memshard/shard/reply"
 )
 
 func BenchmarkTokenize(b *testing.B) {
@@ -19,13 +19,13 @@ func BenchmarkTokenize(b *testing.B) {
 }
 
 func BenchmarkAppendGenericArray(b *testing.B) {
-	items := make([]shard.Reply, 100)
+	items := make([]reply.Reply, 100)
 	size := 0
 	for i := range items {
-		items[i] = shard.BulkString("key:" + strconv.Itoa(i))
+		items[i] = reply.BulkString("key:" + strconv.Itoa(i))
 		size += len(items[i].Str)
 	}
-	r := shard.Array(items)
+	r := reply.Array(items)
 	dst := make([]byte, 0, 4096)
 	b.ReportAllocs()
 	b.SetBytes(int64(size))

@@ -1,4 +1,4 @@
-package shard
+package reply
 
 // Error replies with Redis 7's exact wording. They are package-level values so
 // that returning one never allocates.
