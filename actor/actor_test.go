@@ -1,7 +1,6 @@
 package actor
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -81,35 +80,6 @@ func TestMailboxWake(t *testing.T) {
 	}
 	if got := mb.Drain(nil); len(got) != 0 {
 		t.Fatalf("wake queued %v", got)
-	}
-}
-
-func TestFuture(t *testing.T) {
-	f := NewFuture[int]()
-	go f.Complete(7)
-	if v, err := f.Wait(context.Background(), nil); v != 7 || err != nil {
-		t.Fatalf("%d %v", v, err)
-	}
-	// A cancelled caller returns at once; the late Complete does not block.
-	f = NewFuture[int]()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := f.Wait(ctx, nil); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled wait: %v", err)
-	}
-	f.Complete(1)
-	// A stopped actor wakes the caller.
-	f = NewFuture[int]()
-	stop := make(chan struct{})
-	close(stop)
-	if _, err := f.Wait(context.Background(), stop); !errors.Is(err, ErrStopped) {
-		t.Fatalf("stopped wait: %v", err)
-	}
-	// A value completed before the stop still wins.
-	f = NewFuture[int]()
-	f.Complete(3)
-	if v, err := f.Wait(context.Background(), stop); v != 3 || err != nil {
-		t.Fatalf("completed then stopped: %d %v", v, err)
 	}
 }
 

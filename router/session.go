@@ -539,11 +539,6 @@ func (s *Session) planMulti(sl *slot, c *Command, args [][]byte) {
 
 func (s *Session) keyShard() []int32 { return s.keySh }
 
-// dispatch sends every non-empty batch to its shard and waits for all.
-func (s *Session) dispatch(ctx context.Context) {
-	s.wait(ctx, s.send())
-}
-
 // send sends every non-empty batch to its shard and returns how many it
 // sent; a stopped shard's batch fails in place.
 func (s *Session) send() int {

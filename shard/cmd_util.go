@@ -2,7 +2,6 @@ package shard
 
 import (
 	"math"
-	"unsafe"
 
 	"github.com/memshard/memshard/shard/reply"
 )
@@ -121,7 +120,3 @@ func AppendLower(dst, s []byte) []byte {
 	}
 	return dst
 }
-
-// keyBytes views a key string as bytes without copying. The result must only
-// be read, never modified or kept.
-func keyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

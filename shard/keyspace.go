@@ -104,10 +104,6 @@ func (ks *Keyspace) Stats() Stats {
 	return s
 }
 
-// ResetArena empties the bulk arena; the shard calls it before a batch whose
-// replies will all be read before the next reset.
-func (ks *Keyspace) ResetArena() { ks.arena = ks.arena[:0] }
-
 // bulk returns a bulk reply holding a copy of b in the arena.
 func (ks *Keyspace) bulk(b []byte) reply.Reply {
 	dst := ks.reserve(len(b))

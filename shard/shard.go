@@ -186,9 +186,6 @@ func (s *Shard) Start(g *actor.Group) error { return g.Go(s.loop) }
 // queued and the caller must fail it itself. Safe for concurrent use.
 func (s *Shard) Send(b *Batch) bool { return s.mb.Push(b) }
 
-// QueueLen is the number of batches waiting (for metrics).
-func (s *Shard) QueueLen() int { return s.mb.Len() }
-
 // loop is the shard goroutine. Its only blocking point is one plain channel
 // receive: the expiry timer and Stop reach it as mailbox wake-ups with a
 // flag, which keeps the per-batch hand-off cheaper than a select.
