@@ -68,7 +68,7 @@ type Router struct {
 	seq    atomic.Uint64 // change numbers, shared by every shard (see shard.Keyspace)
 	stats  statsRegistry // every session's counter block
 	// order serialises the enqueueing of multi-shard reservations (the
-	// leases of a transaction, the batches of a shard.Group), so that every
+	// leases of a transaction, the batches of a shard.Barrier), so that every
 	// shard sees them in one order and none waits on another in a cycle.
 	order sync.Mutex
 

@@ -31,10 +31,10 @@ type Session struct {
 	tx      leased
 	// atomic is set when the planned batches must apply as one step across
 	// their shards (a cross-shard MSET among them): send makes them a group.
-	atomic  bool
-	group   *shard.Group
-	members []*shard.Shard
-	spins   int // see SetWaitSpins
+	atomic      bool
+	stepBarrier *shard.Barrier
+	members     []*shard.Shard
+	spins       int // see SetWaitSpins
 
 	// transaction state
 	multi    bool
@@ -80,7 +80,7 @@ func (r *Router) NewSessionFor(t Transport) *Session {
 	}
 	s.scratch = &shard.Batch{Done: s.done}
 	s.tx = leased{s: s, leases: make([]*shard.Lease, n)}
-	s.group = new(shard.Group)
+	s.stepBarrier = new(shard.Barrier)
 	s.spins = waitSpins
 	s.watch = &shard.Watch{}
 	s.attach(t)
@@ -373,7 +373,7 @@ func (s *Session) resetOps() {
 	for _, b := range s.batches {
 		clear(b.Ops)
 		b.Ops = b.Ops[:0]
-		b.Group = nil
+		b.Barrier = nil
 		b.Budget, b.Next = 0, 0
 	}
 	s.atomic = false
@@ -543,7 +543,7 @@ func (s *Session) keyShard() []int32 { return s.keySh }
 // sent; a stopped shard's batch fails in place.
 func (s *Session) send() int {
 	if s.atomic {
-		return s.sendGroup()
+		return s.sendBarrier()
 	}
 	sent := 0
 	for sh, b := range s.batches {
@@ -615,7 +615,7 @@ func (s *Session) abandon(err error) {
 		s.batches[i] = nb
 	}
 	s.scratch = &shard.Batch{Done: s.done}
-	s.group = new(shard.Group) // the shards may still be using the old one
+	s.stepBarrier = new(shard.Barrier) // the shards may still be using the old one
 }
 
 func failBatch(b *shard.Batch) {

@@ -67,7 +67,7 @@ func addKeyCommands() {
 	multi("unlink", -2, w|f, 1, shard.Del, mergeSum)
 	multi("exists", -2, ro|f, 1, shard.Exists, mergeSum)
 	multi("touch", -2, ro|f, 1, shard.Touch, mergeSum)
-	// MSET is atomic: its parts on several shards apply as one shard.Group.
+	// MSET is atomic: its parts on several shards apply as one shard.Barrier.
 	mset := multi("mset", -3, w, 2, shard.MSet, mergeOK)
 	mset.atomic, mset.check = true, checkPairs
 }

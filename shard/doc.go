@@ -11,7 +11,7 @@
 // arena, so building them does not allocate per command.
 //
 // Steps that must hold several shards at once (transactions, cross-shard
-// RENAME, atomic MSET) use a Lease or a Group: the router reserves the
+// RENAME, atomic MSET) use a Lease or a Barrier: the router reserves the
 // shards in ascending order, and each reserved shard runs only that step
 // until it is released.
 //

@@ -27,12 +27,12 @@ type Op struct {
 // back to back, then handed back on Done. Batches are pooled by the router;
 // a shard never keeps one after sending it on Done.
 type Batch struct {
-	Ops   []Op
-	Arena []byte      // bulk reply bytes; Replies alias it
-	Done  chan *Batch // receives the batch when every op has run
-	Lease *Lease      // non-nil: a reservation request, not work
-	Group *Group      // non-nil: one member of an atomic multi-shard step
-	Err   bool        // set when the shard stopped before running the batch
+	Ops     []Op
+	Arena   []byte      // bulk reply bytes; Replies alias it
+	Done    chan *Batch // receives the batch when every op has run
+	Lease   *Lease      // non-nil: a reservation request, not work
+	Barrier *Barrier    // non-nil: one member of an atomic multi-shard step
+	Err     bool        // set when the shard stopped before running the batch
 	// Budget, when > 0, bounds the reply bytes one run of the batch makes:
 	// once its ops have made that many, the shard stops before the next op
 	// and hands the batch back with Next at the first op not run; sent
@@ -58,7 +58,7 @@ func (b *Batch) Reset() {
 	b.Ops = b.Ops[:0]
 	b.Arena = b.Arena[:0]
 	b.Lease = nil
-	b.Group = nil
+	b.Barrier = nil
 	b.Err = false
 	b.Budget, b.Next = 0, 0
 }
@@ -157,7 +157,7 @@ type Shard struct {
 	sink     uint64 // keeps the prefetch loads of run from being optimised away
 	touchK   [touchChunk][]byte
 	touchH   [touchChunk]uint32
-	resume   chan uint64 // a Group's change number, when this shard waits in it
+	resume   chan uint64 // a Barrier's change number, when this shard waits in it
 }
 
 // New returns a shard that is not running yet.
@@ -238,7 +238,7 @@ func (s *Shard) handle(b *Batch) {
 	switch {
 	case b.Lease != nil:
 		s.leased(b.Lease)
-	case b.Group != nil:
+	case b.Barrier != nil:
 		s.grouped(b)
 	default:
 		s.run(b, 0)
@@ -261,7 +261,7 @@ func (s *Shard) run(b *Batch, seq uint64) {
 		s.touch(b.Ops[from:])
 	}
 	budget := b.Budget
-	if b.Group != nil || seq != 0 {
+	if b.Barrier != nil || seq != 0 {
 		budget = 0 // atomic work runs whole
 	}
 	i := from
@@ -356,7 +356,7 @@ func (s *Shard) fail(b *Batch) {
 		}
 		return
 	}
-	if g := b.Group; g != nil {
+	if g := b.Barrier; g != nil {
 		g.Abandon()
 	}
 	for i := range b.Ops {

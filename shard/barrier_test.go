@@ -48,11 +48,11 @@ func TestGroupOneChangeNumber(t *testing.T) {
 	shards[2].Send(plain)
 	<-done
 
-	var g Group
+	var g Barrier
 	for round := range 50 {
 		g.Reset(shards)
 		for _, s := range shards {
-			b := &Batch{Done: done, Group: &g}
+			b := &Batch{Done: done, Barrier: &g}
 			b.Add(MSet, argsOf("mset", "a", "1", "b", "2"))
 			b.Add(Set, argsOf("set", "c", "3"))
 			if !s.Send(b) {
@@ -92,15 +92,15 @@ func TestGroupAbandonedMember(t *testing.T) {
 	for shards[1].Send(&Batch{Done: make(chan *Batch, 1)}) {
 		// Stop is asynchronous: wait until the mailbox refuses.
 	}
-	var g Group
+	var g Barrier
 	g.Reset(shards)
 	done := make(chan *Batch, 2)
-	b0 := &Batch{Done: done, Group: &g}
+	b0 := &Batch{Done: done, Barrier: &g}
 	b0.Add(Set, argsOf("set", "a", "1"))
 	if !shards[0].Send(b0) {
 		t.Fatal("live shard refused")
 	}
-	b1 := &Batch{Done: done, Group: &g}
+	b1 := &Batch{Done: done, Barrier: &g}
 	b1.Add(Set, argsOf("set", "b", "1"))
 	if shards[1].Send(b1) {
 		t.Fatal("stopped shard accepted")

@@ -2,7 +2,7 @@ package shard
 
 import "sync/atomic"
 
-// Group makes batches sent to several shards one atomic step, without
+// Barrier makes batches sent to several shards one atomic step, without
 // holding any shard longer than its own batch takes: each member shard parks
 // when it reaches its batch until every member has, and the last to arrive
 // draws one change number for all of them and starts them. No member runs
@@ -16,8 +16,8 @@ import "sync/atomic"
 // enqueues every multi-shard reservation under one lock. Two groups queued
 // in opposite orders on two shards would wait on each other forever.
 //
-// A Group is reusable once every member's batch has come back on Done.
-type Group struct {
+// A Barrier is reusable once every member's batch has come back on Done.
+type Barrier struct {
 	members []*Shard
 	parked  []atomic.Bool
 	left    atomic.Int32
@@ -25,8 +25,8 @@ type Group struct {
 }
 
 // Reset prepares g for one step over members, which it keeps; each member
-// must then receive exactly one batch with Group g (or leave by Abandon).
-func (g *Group) Reset(members []*Shard) {
+// must then receive exactly one batch with Barrier g (or leave by Abandon).
+func (g *Barrier) Reset(members []*Shard) {
 	g.members = members
 	if cap(g.parked) < len(members) {
 		g.parked = make([]atomic.Bool, len(members))
@@ -43,14 +43,14 @@ func (g *Group) Reset(members []*Shard) {
 
 // Abandon withdraws a member whose batch will never run (its shard
 // stopped): the others must not wait for it.
-func (g *Group) Abandon() {
+func (g *Barrier) Abandon() {
 	if g.left.Add(-1) == 0 {
 		g.start(-1, g.src.Add(1))
 	}
 }
 
 // index is s's position among the members.
-func (g *Group) index(s *Shard) int {
+func (g *Barrier) index(s *Shard) int {
 	for i, m := range g.members {
 		if m == s {
 			return i
@@ -61,7 +61,7 @@ func (g *Group) index(s *Shard) int {
 
 // arrive parks member i until every member has arrived and returns the
 // group's change number.
-func (g *Group) arrive(i int, resume chan uint64) uint64 {
+func (g *Barrier) arrive(i int, resume chan uint64) uint64 {
 	g.parked[i].Store(true)
 	if g.left.Add(-1) == 0 {
 		seq := g.src.Add(1)
@@ -72,7 +72,7 @@ func (g *Group) arrive(i int, resume chan uint64) uint64 {
 }
 
 // start resumes every parked member but self with change number seq.
-func (g *Group) start(self int, seq uint64) {
+func (g *Barrier) start(self int, seq uint64) {
 	for j, m := range g.members {
 		if j != self && g.parked[j].Load() {
 			m.resume <- seq
@@ -82,7 +82,7 @@ func (g *Group) start(self int, seq uint64) {
 
 // grouped runs b, a group member's batch, once every member has arrived.
 func (s *Shard) grouped(b *Batch) {
-	g := b.Group
+	g := b.Barrier
 	seq := g.arrive(g.index(s), s.resume)
 	s.run(b, seq)
 }
