@@ -1192,9 +1192,9 @@ var diffCases = []struct {
 		1> EXEC
 	`},
 	{"watch-expiry", `
-		SET a 1 PX 20
+		SET a 1 PX 300
 		1> WATCH a
-		sleep 60ms
+		sleep 450ms
 		GET a
 		1> MULTI
 		1> EXEC
