@@ -85,7 +85,7 @@ func ratioChart(rep *Report) *chart {
 			series = seriesSlower
 		}
 		label := r.Scenario.Name
-		if r.Baseline != "redis" && r.Baseline != "baseline" {
+		if r.Baseline != "redis" && r.Baseline != BaselineName {
 			label += " (vs " + r.Baseline + ")"
 		}
 		c.Groups = append(c.Groups, barGroup{Label: label,
@@ -98,7 +98,7 @@ func ratioChart(rep *Report) *chart {
 // another memshard build (--baseline-bin) rather than Redis.
 func (rep *Report) AgainstBaseline() bool {
 	for _, r := range rep.Results {
-		if r.Baseline == "baseline" {
+		if r.Baseline == BaselineName {
 			return true
 		}
 	}

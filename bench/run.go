@@ -61,7 +61,7 @@ type env struct {
 	opts     Options
 	dir      string
 	memshard *Server
-	redis    *Server
+	base     *Server // the second side: Redis, or another memshard build (BaselineName)
 	webdis   *Server
 	db       *memshard.DB
 	loaded   map[string]loadState // by store: "memshard", "redis", "embedded"
@@ -125,20 +125,24 @@ func (e *env) note(format string, args ...any) {
 	fmt.Fprintln(e.opts.Log, msg)
 }
 
-func (e *env) redisAddr() string {
-	if e.redis == nil {
+func (e *env) baseAddr() string {
+	if e.base == nil {
 		return ""
 	}
-	return e.redis.RESPAddr
+	return e.base.RESPAddr
 }
 
+// baseIsBuild reports whether the second side is another memshard build
+// (--baseline-bin) rather than Redis.
+func (e *env) baseIsBuild() bool { return e.base != nil && e.base.Name == BaselineName }
+
 // redisVersionAddr is the address to read a Redis version from: none when
-// the baseline is another memshard build.
+// the second side is another memshard build.
 func (e *env) redisVersionAddr() string {
-	if e.opts.BaselineBin != "" {
+	if e.baseIsBuild() {
 		return ""
 	}
-	return e.redisAddr()
+	return e.baseAddr()
 }
 
 // start brings up memshard, Redis and, for HTTP scenarios, Webdis; or
@@ -153,29 +157,28 @@ func (e *env) start(ctx context.Context, scs []Scenario) error {
 	}
 	switch {
 	case e.opts.BaselineBin != "":
-		// It takes Redis's place: the second side of every scenario.
-		e.redis, err = startMemshardAs(ctx, "baseline", e.opts.BaselineBin, e.dir)
+		e.base, err = startMemshardAs(ctx, BaselineName, e.opts.BaselineBin, e.dir)
 		return err
 	case e.opts.RedisAddr != "":
-		e.redis = &Server{Name: "redis", RESPAddr: e.opts.RedisAddr}
+		e.base = &Server{Name: "redis", RESPAddr: e.opts.RedisAddr}
 	case e.opts.NoRedis:
 	default:
 		if _, err := exec.LookPath("redis-server"); err != nil {
 			e.note("redis-server is not installed (apt-get install -y redis-server): running memshard alone, ratios shown as —")
 			break
 		}
-		if e.redis, err = StartRedis(ctx, e.dir); err != nil {
+		if e.base, err = StartRedis(ctx, e.dir); err != nil {
 			return err
 		}
 	}
-	if e.redis == nil || e.opts.NoWebdis || !hasProtocol(scs, ProtoHTTP) {
+	if e.base == nil || e.opts.NoWebdis || !hasProtocol(scs, ProtoHTTP) {
 		return nil
 	}
 	if _, err := exec.LookPath("webdis"); err != nil {
 		e.note("webdis is not installed (apt-get install -y webdis): HTTP scenarios run on memshard alone")
 		return nil
 	}
-	if e.webdis, err = StartWebdis(ctx, e.dir, e.redis.RESPAddr); err != nil {
+	if e.webdis, err = StartWebdis(ctx, e.dir, e.base.RESPAddr); err != nil {
 		e.note("webdis did not start, HTTP scenarios run on memshard alone: %v", err)
 	}
 	return nil
@@ -210,7 +213,7 @@ func hasProtocol(scs []Scenario, p Protocol) bool {
 
 // close stops every process started and removes the temporary directory.
 func (e *env) close() {
-	for _, s := range []*Server{e.webdis, e.redis, e.memshard} {
+	for _, s := range []*Server{e.webdis, e.base, e.memshard} {
 		if s != nil {
 			s.Stop()
 		}
@@ -239,7 +242,7 @@ func (e *env) embedded() (*memshard.DB, error) {
 func (e *env) warmup(ctx context.Context) error {
 	sc := Scenario{Name: "warm-up", Protocol: ProtoRESP, Clients: 8, Pipeline: 16, ValueSize: 16,
 		KeySpace: 10000, Duration: e.opts.Warmup / 2}
-	for _, s := range []*Server{e.memshard, e.redis} {
+	for _, s := range []*Server{e.memshard, e.base} {
 		if s == nil {
 			continue
 		}
@@ -250,7 +253,7 @@ func (e *env) warmup(ctx context.Context) error {
 			}
 		}
 	}
-	return errors.Join(e.flush(ctx, e.memshard.RESPAddr), e.flush(ctx, e.redisAddr()))
+	return errors.Join(e.flush(ctx, e.memshard.RESPAddr), e.flush(ctx, e.baseAddr()))
 }
 
 func (e *env) flush(ctx context.Context, addr string) error {

@@ -22,17 +22,17 @@ type side struct {
 func (e *env) sides(sc Scenario) (ms, base side, err error) {
 	ms = side{name: "memshard", store: "memshard", server: e.memshard}
 	ms.fill = e.respFill(e.memshard)
-	base = side{name: "redis", store: "redis", server: e.redis}
-	if e.redis == nil {
+	base = side{name: "redis", store: "redis", server: e.base}
+	if e.base == nil {
 		base.skipped = "no Redis"
 	} else {
-		base.fill = e.respFill(e.redis)
+		base.fill = e.respFill(e.base)
 	}
 	switch sc.Protocol {
 	case ProtoRESP, ProtoMemory:
 		ms.dial, ms.run = respDialer(e.memshard.RESPAddr, sc), respRunner(e.memshard.RESPAddr)
-		if e.redis != nil {
-			base.dial, base.run = respDialer(e.redis.RESPAddr, sc), respRunner(e.redis.RESPAddr)
+		if e.base != nil {
+			base.dial, base.run = respDialer(e.base.RESPAddr, sc), respRunner(e.base.RESPAddr)
 		}
 	case ProtoHTTP:
 		ms.dial, ms.skipped = e.httpSide(func(addr string) dialFunc { return httpDialer(addr, sc, false) })
@@ -63,8 +63,8 @@ func (e *env) sides(sc Scenario) (ms, base side, err error) {
 		}
 		base.skipped = "Redis cannot be embedded"
 	}
-	if b := e.redis; b != nil && b.Name == "baseline" {
-		base = e.baselineSide(sc, b)
+	if e.baseIsBuild() {
+		base = e.baselineSide(sc, e.base)
 	}
 	if base.skipped != "" {
 		base.dial, base.run, base.fill = nil, nil, nil

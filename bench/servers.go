@@ -15,10 +15,14 @@ import (
 	"time"
 )
 
+// BaselineName names the second memshard build of a --baseline-bin run:
+// its server, its side in every result and its log file.
+const BaselineName = "baseline"
+
 // Server is one system under test: a process this package started (and
 // stops), or an address it was given.
 type Server struct {
-	Name     string // "memshard", "redis", "webdis" or "baseline" (another memshard)
+	Name     string // "memshard", "redis", "webdis" or BaselineName
 	RESPAddr string // empty for webdis
 	HTTPAddr string // memshard's HTTP listener, webdis's; empty if none
 	argv     []string
